@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* All file access below the root goes through here. openat2(RESOLVE_IN_ROOT) makes absolute
+ * and ".." symlinks resolve inside the root, so a captured tree can never point us at the
+ * host's files. The live system ("/") gets the same treatment for free. */
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "kdv/root.h"
+#include "kdv/util.h"
+
+static int openat2_compat(int dirfd, const char *path, int flags) {
+        struct open_how how = {
+                .flags = (uint64_t) flags | O_CLOEXEC,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+
+        if (fd < 0)
+                return -errno;
+        return (int) fd;
+}
+
+int root_open(const char *path, struct root *ret) {
+        int fd;
+
+        if (!path || !*path)
+                path = "/";
+        fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        ret->fd = fd;
+        ret->path = strdup(path);
+        if (!ret->path) {
+                close(fd);
+                return -ENOMEM;
+        }
+        ret->live = streq(path, "/");
+        return 0;
+}
+
+void root_close(struct root *r) {
+        if (r->fd >= 0)
+                close(r->fd);
+        r->fd = -1;
+        free(r->path);
+        r->path = NULL;
+}
+
+int root_openat(const struct root *r, const char *path, int flags) {
+        while (*path == '/')
+                path++;
+        if (!*path)
+                path = ".";
+        return openat2_compat(r->fd, path, flags);
+}
+
+int root_read_file(const struct root *r, const char *path, size_t max, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 0;
+        struct stat st;
+
+        fd = root_openat(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;  /* never read FIFOs or devices planted in a captured tree */
+
+        for (;;) {
+                ssize_t n;
+
+                if (len + 4096 + 1 > cap) {
+                        size_t ncap = cap ? cap * 2 : 8192;
+                        char *nb;
+                        if (ncap > max + 4096 + 1)
+                                ncap = max + 4096 + 1;
+                        if (ncap <= len + 1)
+                                return -EFBIG;
+                        nb = realloc(buf, ncap);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                        cap = ncap;
+                }
+                n = read(fd, buf + len, cap - len - 1);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+                if (len > max)
+                        return -EFBIG;
+        }
+        if (!buf) {
+                buf = strdup("");
+                if (!buf)
+                        return -ENOMEM;
+        }
+        buf[len] = 0;
+        if (memchr(buf, 0, len))
+                return -EBADMSG;
+        *ret = TAKE_PTR(buf);
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
+
+int root_read_line(const struct root *r, const char *path, char **ret) {
+        char *buf = NULL;
+        size_t len;
+        int k;
+
+        k = root_read_file(r, path, 64 * 1024, &buf, &len);
+        if (k < 0)
+                return k;
+        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+                buf[--len] = 0;
+        *ret = buf;
+        return 0;
+}
+
+int root_readlink_basename(const struct root *r, const char *path, char **ret) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int dfd = -1;
+        const char *slash = strrchr(path, '/'), *base;
+        char target[4096];
+        ssize_t n;
+        const char *b;
+
+        /* Resolve the directory inside the root, then read the link itself (no follow). */
+        if (slash) {
+                dir = strndup(path, (size_t) (slash - path));
+                if (!dir)
+                        return -ENOMEM;
+                base = slash + 1;
+        } else
+                base = path;
+        dfd = root_openat(r, dir ? dir : ".", O_PATH | O_DIRECTORY);
+        if (dfd < 0)
+                return dfd;
+        n = readlinkat(dfd, base, target, sizeof(target) - 1);
+        if (n < 0)
+                return -errno;
+        target[n] = 0;
+        while (n > 1 && target[n - 1] == '/')
+                target[--n] = 0;
+        b = strrchr(target, '/');
+        *ret = strdup(b ? b + 1 : target);
+        return *ret ? 0 : -ENOMEM;
+}
+
+char *root_path(const struct root *r, const char *path) {
+        char *p = NULL;
+        while (*path == '/')
+                path++;
+        if (r->live) {
+                if (asprintf(&p, "/%s", path) < 0)
+                        return NULL;
+        } else if (asprintf(&p, "%s/%s", r->path, path) < 0)
+                return NULL;
+        return p;
+}
+
+bool root_exists(const struct root *r, const char *path) {
+        _cleanup_close_ int fd = root_openat(r, path, O_PATH);
+        return fd >= 0;
+}

@@ -1,0 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* STUB: to be implemented. */
+#include "kdv/findings.h"
+int findings_crashkernel(const struct snapshot *s, const struct plan *p, struct findings *f) { (void) s; (void) p; (void) f; return 0; }

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <inttypes.h>
+#include <limits.h>
+
+#include "kdv/util.h"
+
+void strv_free(char **l) {
+        if (!l)
+                return;
+        for (char **i = l; *i; i++)
+                free(*i);
+        free(l);
+}
+
+size_t strv_length(char *const *l) {
+        size_t n = 0;
+        if (l)
+                while (l[n])
+                        n++;
+        return n;
+}
+
+int strv_push(char ***l, size_t *n, char *value) {
+        size_t len = n ? *n : strv_length(*l);
+        char **nl;
+
+        if (!value)
+                return -ENOMEM;
+        nl = realloc(*l, sizeof(char *) * (len + 2));
+        if (!nl) {
+                free(value);
+                return -ENOMEM;
+        }
+        nl[len] = value;
+        nl[len + 1] = NULL;
+        *l = nl;
+        if (n)
+                *n = len + 1;
+        return 0;
+}
+
+int strv_extend(char ***l, size_t *n, const char *value) {
+        return strv_push(l, n, strdup(value));
+}
+
+bool strv_contains(char *const *l, const char *s) {
+        if (!l)
+                return false;
+        for (char *const *i = l; *i; i++)
+                if (streq(*i, s))
+                        return true;
+        return false;
+}
+
+/* The kernel's memparse(): number (decimal, 0x hex, 0 octal) then an optional K/M/G/T/P/E. */
+int parse_memsize(const char *s, uint64_t *ret, const char **end) {
+        uint64_t v = 0, base = 10;
+        const char *p = s;
+        unsigned shift = 0;
+
+        if (!isdigit((unsigned char) *p))
+                return -EINVAL;
+        if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && isxdigit((unsigned char) p[2])) {
+                base = 16;
+                p += 2;
+        } else if (p[0] == '0' && isdigit((unsigned char) p[1]))
+                base = 8;
+
+        for (;; p++) {
+                unsigned d;
+                if (isdigit((unsigned char) *p))
+                        d = *p - '0';
+                else if (base == 16 && isxdigit((unsigned char) *p))
+                        d = (tolower((unsigned char) *p) - 'a') + 10;
+                else
+                        break;
+                if (d >= base)
+                        break;
+                if (v > (UINT64_MAX - d) / base)
+                        return -ERANGE;
+                v = v * base + d;
+        }
+
+        switch (*p) {
+        case 'E': case 'e': shift += 10; /* fall through */
+        case 'P': case 'p': shift += 10; /* fall through */
+        case 'T': case 't': shift += 10; /* fall through */
+        case 'G': case 'g': shift += 10; /* fall through */
+        case 'M': case 'm': shift += 10; /* fall through */
+        case 'K': case 'k': shift += 10;
+                p++;
+                break;
+        default:
+                break;
+        }
+        if (shift && v > (UINT64_MAX >> shift))
+                return -ERANGE;
+        *ret = v << shift;
+        if (end)
+                *end = p;
+        return 0;
+}
+
+int parse_u64(const char *s, uint64_t *ret) {
+        char *e;
+        unsigned long long v;
+
+        if (!s || !*s || *s == '-' || isspace((unsigned char) *s))
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &e, 0);
+        if (errno)
+                return -errno;
+        if (e == s)
+                return -EINVAL;
+        while (*e == '\n' || *e == ' ')
+                e++;
+        if (*e)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+int parse_int(const char *s, int *ret) {
+        char *e;
+        long v;
+
+        if (!s || !*s || isspace((unsigned char) *s))
+                return -EINVAL;
+        errno = 0;
+        v = strtol(s, &e, 10);
+        if (errno)
+                return -errno;
+        if (e == s)
+                return -EINVAL;
+        while (*e == '\n' || *e == ' ')
+                e++;
+        if (*e)
+                return -EINVAL;
+        if (v < INT_MIN || v > INT_MAX)
+                return -ERANGE;
+        *ret = (int) v;
+        return 0;
+}
+
+const char *format_size(uint64_t bytes, char buf[static 32]) {
+        static const char units[] = "KMGTPE";
+        double v = (double) bytes;
+        int u = -1;
+
+        if (bytes < 1024) {
+                snprintf(buf, 32, "%" PRIu64 "B", bytes);
+                return buf;
+        }
+        while (v >= 1024.0 && u < 5) {
+                v /= 1024.0;
+                u++;
+        }
+        if (v == (double) (uint64_t) v)
+                snprintf(buf, 32, "%" PRIu64 "%ciB", (uint64_t) v, units[u]);
+        else
+                snprintf(buf, 32, "%.1f%ciB", v, units[u]);
+        return buf;
+}
+
+const char *format_kernel_size(uint64_t bytes, char buf[static 32]) {
+        uint64_t m = (bytes + MiB - 1) / MiB;
+
+        if (m && m % 1024 == 0)
+                snprintf(buf, 32, "%" PRIu64 "G", m / 1024);
+        else
+                snprintf(buf, 32, "%" PRIu64 "M", m);
+        return buf;
+}
+
+int kernel_version_parse(const char *release, unsigned *major, unsigned *minor, unsigned *patch) {
+        unsigned a = 0, b = 0, c = 0;
+
+        if (!release || sscanf(release, "%u.%u", &a, &b) != 2)
+                return -EINVAL;
+        (void) sscanf(release, "%u.%u.%u", &a, &b, &c);
+        if (major)
+                *major = a;
+        if (minor)
+                *minor = b;
+        if (patch)
+                *patch = c;
+        return 0;
+}
