@@ -1,0 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* STUB: to be implemented. */
+#include "kdv/collect.h"
+#include "kdv/policy.h"
