@@ -75,6 +75,14 @@ struct memory_plan {
         uint64_t recommended;           /* the crashkernel= size to recommend (rounded up) */
 };
 
+/* The estimate for an initramfs of the given packed/unpacked size at CPUS capture CPUs; parts
+ * (optional) receives the breakdown. tmpfs_pct: rootfs tmpfs cap (50 default, 90 with
+ * initramfs_options=size=90%). */
+uint64_t memory_estimate(uint64_t initrd_packed, uint64_t initrd_unpacked, unsigned cpus,
+                         uint64_t system_ram, unsigned tmpfs_pct, struct memory_plan *parts);
+/* Headroom the recommendation adds over the estimate (and memory.tight's margin). */
+uint64_t memory_headroom(uint64_t estimate);
+
 int memory_plan_build(const struct snapshot *s, const struct capture_plan *cap,
                       const struct crashkernel_plan *ck, struct memory_plan *ret);
 
