@@ -1,4 +1,686 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* STUB: to be implemented. */
+/* The capture kernel's module world: the module directory of the kernel release (libkmod:
+ * built-in modules, the modules whose aliases match each PCI function's modalias, modprobe.d
+ * from the root), and the modules inside the kdump initramfs.
+ *
+ * The initramfs is a sequence of cpio "newc" archives, uncompressed (early microcode, dracut's
+ * early_cpio) and/or compressed (gzip, zstd, xz, lz4, ...), with NUL padding between them: the
+ * format init/initramfs.c unpack_to_rootfs() reads. We parse cpio ourselves and decompress by
+ * piping through the external tool (fork/exec, no shell), with size caps on input and output:
+ * no new library dependency. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <libkmod.h>
+
 #include "kdv/collect.h"
-int collect_modules(const struct root *r, struct snapshot *s) { (void) r; (void) s; return 0; }
+#include "kdv/util.h"
+
+#define INITRAMFS_MAX_INPUT  (2ull << 30)       /* bytes of the image file we read */
+#define INITRAMFS_MAX_OUTPUT (4ull << 30)       /* decompressed bytes we parse */
+#define INITRAMFS_MAX_NAME   4096u
+
+/* ---- small helpers ---- */
+
+static void normalize_module_name(char *s) {
+        /* libkmod/modprobe treat '-' and '_' alike; the canonical form uses '_'
+         * (libkmod/libkmod-util.c modname_normalize). */
+        for (; *s; s++)
+                if (*s == '-')
+                        *s = '_';
+}
+
+static int strv_add_unique(char ***l, size_t *n, const char *name) {
+        if (strv_contains(*l, name))
+                return 0;
+        return strv_extend(l, n, name);
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static void strv_sort(char **l) {
+        qsort(l, strv_length(l), sizeof(char *), cmp_str);
+}
+
+/* Plain-path resolution of FULL stays under the root's real path? libkmod opens plain paths,
+ * so an absolute symlink in a captured tree (lib -> /usr/lib) would make it read host files. */
+static bool plain_path_inside(const struct root *r, const char *rel) {
+        _cleanup_free_ char *root_full = NULL, *root_real = NULL, *full = NULL, *real = NULL;
+        size_t l;
+
+        if (r->live)
+                return true;
+        root_full = root_path(r, "");
+        full = root_path(r, rel);
+        if (!root_full || !full)
+                return false;
+        root_real = realpath(root_full, NULL);
+        real = realpath(full, NULL);
+        if (!root_real || !real)
+                return false;
+        l = strlen(root_real);
+        return streq(root_real, "/") || (strncmp(real, root_real, l) == 0 && (real[l] == '/' || real[l] == 0));
+}
+
+static void kmod_quiet_log(void *data, int priority, const char *file, int line, const char *fn,
+                           const char *format, va_list args) {
+        /* Missing index files in a captured tree are facts we report ourselves. */
+        (void) data; (void) priority; (void) file; (void) line; (void) fn; (void) format; (void) args;
+}
+
+/* ---- libkmod ---- */
+
+static int builtin_from_text(const struct root *r, const char *dir, char ***ret) {
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        size_t n = 0;
+        char *line, *save = NULL;
+        int k;
+
+        if (asprintf(&path, "%s/modules.builtin", dir) < 0)
+                return -ENOMEM;
+        k = root_read_file(r, path, KDV_MAX_CONFIG_FILE, &text, NULL);
+        if (k < 0)
+                return k;
+        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *b = strrchr(line, '/'), *dot;
+
+                b = b ? b + 1 : line;
+                dot = strstr(b, ".ko");
+                if (dot)
+                        *dot = 0;
+                if (!*b)
+                        continue;
+                normalize_module_name(b);
+                k = strv_add_unique(&l, &n, b);
+                if (k < 0)
+                        return k;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* modules.builtin.bin through libkmod: kmod_dump_index() writes "name value" lines. */
+static int builtin_from_index(struct kmod_ctx *ctx, char ***ret) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_strv_free_ char **l = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        char buf[PATH_MAX];
+        size_t n = 0;
+        int k;
+
+        fd = memfd_create("kdv-builtin", MFD_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        k = kmod_dump_index(ctx, KMOD_INDEX_MODULES_BUILTIN, fd);
+        if (k < 0)
+                return k;
+        if (lseek(fd, 0, SEEK_SET) < 0)
+                return -errno;
+        f = fdopen(fd, "r");
+        if (!f)
+                return -errno;
+        fd = -1;
+        while (fgets(buf, sizeof(buf), f)) {
+                buf[strcspn(buf, " \n")] = 0;
+                if (!*buf)
+                        continue;
+                normalize_module_name(buf);
+                k = strv_add_unique(&l, &n, buf);
+                if (k < 0)
+                        return k;
+        }
+        if (!l) {
+                l = calloc(1, sizeof(char *));
+                if (!l)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int lookup_modalias(struct kmod_ctx *ctx, const char *modalias, char ***ret) {
+        struct kmod_list *list = NULL, *it;
+        _cleanup_strv_free_ char **l = NULL;
+        size_t n = 0;
+        int k;
+
+        k = kmod_module_new_from_lookup(ctx, modalias, &list);
+        if (k < 0)
+                return k == -ENOMEM ? k : 0;    /* an unparsable alias matches nothing */
+        kmod_list_foreach(it, list) {
+                struct kmod_module *m = kmod_module_get_module(it);
+                const char *name = kmod_module_get_name(m);
+                _cleanup_free_ char *c = name ? strdup(name) : NULL;
+
+                kmod_module_unref(m);
+                if (!c) {
+                        kmod_module_unref_list(list);
+                        return -ENOMEM;
+                }
+                normalize_module_name(c);
+                k = strv_add_unique(&l, &n, c);
+                if (k < 0) {
+                        kmod_module_unref_list(list);
+                        return k;
+                }
+        }
+        kmod_module_unref_list(list);
+        if (!l) {
+                l = calloc(1, sizeof(char *));
+                if (!l)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int collect_kmod(const struct root *r, struct snapshot *s) {
+        static const char *const conf_dirs[] = { "etc/modprobe.d", "run/modprobe.d",
+                                                 "usr/local/lib/modprobe.d", "lib/modprobe.d",
+                                                 "usr/lib/modprobe.d" };
+        struct modules_facts *m = &s->modules;
+        _cleanup_free_ char *dir = NULL, *full = NULL;
+        char *conf[ELEMENTSOF(conf_dirs) + 1] = {};
+        struct kmod_ctx *ctx = NULL;
+        size_t nconf = 0;
+        int k = 0;
+
+        if (!s->kernel_release || !*s->kernel_release || strchr(s->kernel_release, '/'))
+                return 0;
+
+        /* lib/modules, or usr/lib/modules on a merged-/usr tree whose lib link we must not
+         * follow out of the root. */
+        for (unsigned i = 0; i < 2 && !dir; i++) {
+                _cleanup_free_ char *d = NULL;
+
+                if (asprintf(&d, "%slib/modules/%s", i ? "usr/" : "", s->kernel_release) < 0)
+                        return -ENOMEM;
+                if (root_exists(r, d) && plain_path_inside(r, d))
+                        dir = TAKE_PTR(d);
+        }
+        if (!dir) {
+                m->dir = NULL;
+                if (asprintf(&m->dir, "lib/modules/%s", s->kernel_release) < 0)
+                        return -ENOMEM;
+                return 0;
+        }
+        m->dir = strdup(dir);
+        full = root_path(r, dir);
+        if (!m->dir || !full)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < ELEMENTSOF(conf_dirs); i++) {
+                if (!root_exists(r, conf_dirs[i]) || !plain_path_inside(r, conf_dirs[i]))
+                        continue;
+                conf[nconf] = root_path(r, conf_dirs[i]);
+                if (!conf[nconf]) {
+                        k = -ENOMEM;
+                        goto finish;
+                }
+                nconf++;
+        }
+
+        /* config_paths: ordered dirs or files, NULL-terminated; an empty vector reads no
+         * configuration (libkmod/libkmod.c kmod_new). Missing ones are skipped. */
+        ctx = kmod_new(full, (const char *const *) conf);
+        if (!ctx) {
+                k = -ENOMEM;
+                goto finish;
+        }
+        kmod_set_log_fn(ctx, kmod_quiet_log, NULL);
+        (void) kmod_load_resources(ctx);        /* mmap the indexes if all exist; lookups work without */
+
+        k = builtin_from_index(ctx, &m->builtin);
+        if (k == -ENOMEM)
+                goto finish;
+        if (k < 0) {
+                k = builtin_from_text(r, dir, &m->builtin);
+                if (k == -ENOMEM)
+                        goto finish;
+        }
+        if (m->builtin)
+                strv_sort(m->builtin);
+        m->state = FACT_OK;
+        k = 0;
+
+        for (size_t i = 0; i < s->pci.n_functions; i++) {
+                struct pci_function *f = &s->pci.functions[i];
+
+                strv_free(f->modules);
+                f->modules = NULL;
+                if (!f->modalias)
+                        continue;
+                k = lookup_modalias(ctx, f->modalias, &f->modules);
+                if (k < 0)
+                        goto finish;
+        }
+
+finish:
+        if (ctx)
+                kmod_unref(ctx);
+        for (size_t i = 0; i < nconf; i++)
+                free(conf[i]);
+        return k;
+}
+
+/* ---- initramfs ---- */
+
+struct stream {
+        int fd;
+        uint64_t off;           /* bytes consumed from the start of this stream */
+        uint64_t limit;
+        size_t pos, len;
+        bool eof;
+        unsigned char buf[65536];
+};
+
+static int stream_fill(struct stream *st, size_t want) {
+        if (st->len - st->pos >= want)
+                return 0;
+        if (st->pos > 0) {
+                memmove(st->buf, st->buf + st->pos, st->len - st->pos);
+                st->len -= st->pos;
+                st->pos = 0;
+        }
+        while (!st->eof && st->len < want) {
+                ssize_t n = read(st->fd, st->buf + st->len, sizeof(st->buf) - st->len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        st->eof = true;
+                st->len += (size_t) n;
+        }
+        return 0;
+}
+
+/* Consume N bytes (copied to DST if not NULL). -EBADMSG on a short stream, -EFBIG past limit. */
+static int stream_take(struct stream *st, void *dst, uint64_t n) {
+        while (n > 0) {
+                size_t chunk;
+                int k;
+
+                if (st->off + n > st->limit)
+                        return -EFBIG;
+                k = stream_fill(st, 1);
+                if (k < 0)
+                        return k;
+                if (st->len == st->pos)
+                        return -EBADMSG;
+                chunk = st->len - st->pos;
+                if (chunk > n)
+                        chunk = (size_t) n;
+                if (dst) {
+                        memcpy(dst, st->buf + st->pos, chunk);
+                        dst = (char *) dst + chunk;
+                }
+                st->pos += chunk;
+                st->off += chunk;
+                n -= chunk;
+        }
+        return 0;
+}
+
+static int stream_align4(struct stream *st) {
+        return stream_take(st, NULL, (4 - st->off % 4) % 4);
+}
+
+static bool hex8(const unsigned char *p, uint32_t *ret) {
+        uint32_t v = 0;
+
+        for (int i = 0; i < 8; i++) {
+                unsigned char c = p[i];
+                v <<= 4;
+                if (c >= '0' && c <= '9')
+                        v |= (uint32_t) (c - '0');
+                else if (c >= 'a' && c <= 'f')
+                        v |= (uint32_t) (c - 'a' + 10);
+                else if (c >= 'A' && c <= 'F')
+                        v |= (uint32_t) (c - 'A' + 10);
+                else
+                        return false;
+        }
+        *ret = v;
+        return true;
+}
+
+static bool is_module_path(const char *name, char *ret_base, size_t size) {
+        static const char *const suffixes[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz", ".ko.bz2", ".ko.lz4" };
+        const char *b = strrchr(name, '/');
+        size_t l;
+
+        b = b ? b + 1 : name;
+        l = strlen(b);
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                size_t sl = strlen(suffixes[i]);
+                if (l > sl && streq(b + l - sl, suffixes[i]) && l - sl < size) {
+                        memcpy(ret_base, b, l - sl);
+                        ret_base[l - sl] = 0;
+                        normalize_module_name(ret_base);
+                        return true;
+                }
+        }
+        return false;
+}
+
+enum cpio_end {
+        CPIO_END_EOF,           /* the stream ended (after zero or more archives) */
+        CPIO_END_OTHER,         /* a non-cpio, non-NUL byte at a header position: compressed data */
+};
+
+/* Parse newc archives until EOF or non-cpio data. Module names go to *mods. Returns
+ * CPIO_END_* or -EBADMSG (with *why), -EFBIG, -errno. */
+static int cpio_parse(struct stream *st, char ***mods, size_t *n_mods, unsigned *n_trailers, const char **why) {
+        for (;;) {
+                unsigned char h[110];
+                uint32_t mode, filesize, namesize;
+                char name[INITRAMFS_MAX_NAME], base[256];
+                int k;
+
+                k = stream_fill(st, 1);
+                if (k < 0)
+                        return k;
+                if (st->pos == st->len)
+                        return CPIO_END_EOF;
+                if (st->buf[st->pos] == 0) {            /* padding between archives */
+                        k = stream_take(st, NULL, 1);
+                        if (k < 0)
+                                return k;
+                        continue;
+                }
+                if (st->buf[st->pos] != '0' || st->off % 4 != 0)
+                        return CPIO_END_OTHER;
+                k = stream_fill(st, 6);
+                if (k < 0)
+                        return k;
+                if (st->len - st->pos < 6 ||
+                    (memcmp(st->buf + st->pos, "070701", 6) != 0 && memcmp(st->buf + st->pos, "070702", 6) != 0)) {
+                        *why = "not a cpio \"newc\" header (only newc archives can be an initramfs)";
+                        return -EBADMSG;
+                }
+                k = stream_take(st, h, sizeof(h));
+                if (k == -EBADMSG)
+                        *why = "truncated cpio header";
+                if (k < 0)
+                        return k;
+                /* newc: magic, ino, mode, uid, gid, nlink, mtime, filesize, devmajor, devminor,
+                 * rdevmajor, rdevminor, namesize, check (8 hex digits each). */
+                if (!hex8(h + 6 + 8 * 1, &mode) || !hex8(h + 6 + 8 * 6, &filesize) ||
+                    !hex8(h + 6 + 8 * 11, &namesize)) {
+                        *why = "cpio header with non-hex fields";
+                        return -EBADMSG;
+                }
+                if (namesize == 0 || namesize > sizeof(name)) {
+                        *why = "cpio entry name size out of range";
+                        return -EBADMSG;
+                }
+                k = stream_take(st, name, namesize);
+                if (k == -EBADMSG)
+                        *why = "truncated cpio entry name";
+                if (k < 0)
+                        return k;
+                if (name[namesize - 1] != 0) {
+                        *why = "cpio entry name not NUL-terminated";
+                        return -EBADMSG;
+                }
+                k = stream_align4(st);
+                if (k >= 0)
+                        k = stream_take(st, NULL, filesize);
+                if (k >= 0)
+                        k = stream_align4(st);
+                if (k == -EBADMSG)
+                        *why = "truncated cpio entry data";
+                if (k < 0)
+                        return k;
+
+                if (streq(name, "TRAILER!!!")) {
+                        (*n_trailers)++;
+                        continue;
+                }
+                if ((mode & S_IFMT) == S_IFREG && is_module_path(name, base, sizeof(base))) {
+                        k = strv_add_unique(mods, n_mods, base);
+                        if (k < 0)
+                                return k;
+                }
+        }
+}
+
+static const char *const *decompressor_for(const unsigned char *m, size_t n) {
+        /* Magic numbers as init/initramfs.c / lib/decompress.c compressed_formats[] know them. */
+        static const char *const gz[] = { "gzip", "-dc", NULL };
+        static const char *const zst[] = { "zstd", "-dcq", NULL };
+        static const char *const xz[] = { "xz", "-dc", NULL };
+        static const char *const lzma[] = { "xz", "--format=lzma", "-dc", NULL };
+        static const char *const lz4[] = { "lz4", "-dcq", NULL };
+        static const char *const bz2[] = { "bzip2", "-dc", NULL };
+        static const char *const lzo[] = { "lzop", "-dc", NULL };
+
+        if (n >= 2 && m[0] == 0x1f && (m[1] == 0x8b || m[1] == 0x9e))
+                return gz;
+        if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+                return zst;
+        if (n >= 6 && memcmp(m, "\xfd" "7zXZ\0", 6) == 0)
+                return xz;
+        if (n >= 4 && m[0] == 0x02 && m[1] == 0x21 && m[2] == 0x4c && m[3] == 0x18)
+                return lz4;
+        if (n >= 4 && m[0] == 0x04 && m[1] == 0x22 && m[2] == 0x4d && m[3] == 0x18)
+                return lz4;
+        if (n >= 3 && memcmp(m, "BZh", 3) == 0)
+                return bz2;
+        if (n >= 4 && memcmp(m, "\x89LZO", 4) == 0)
+                return lzo;
+        if (n >= 3 && m[0] == 0x5d && m[1] == 0x00 && m[2] == 0x00)
+                return lzma;
+        return NULL;
+}
+
+/* Run ARGV with stdin = FD (at its current offset), parse its stdout as cpio. */
+static int decompress_and_parse(int fd, const char *const *argv, char ***mods, size_t *n_mods,
+                                unsigned *n_trailers, const char **why, char *why_buf, size_t why_size) {
+        int pipefd[2], status, k;
+        struct stream *st;
+        pid_t pid;
+
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0) {
+                k = -errno;
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return k;
+        }
+        if (pid == 0) {
+                int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+                if (dup2(fd, STDIN_FILENO) < 0 || dup2(pipefd[1], STDOUT_FILENO) < 0)
+                        _exit(126);
+                if (null >= 0)
+                        dup2(null, STDERR_FILENO);
+                signal(SIGPIPE, SIG_DFL);
+                execvp(argv[0], (char *const *) argv);
+                _exit(127);
+        }
+        close(pipefd[1]);
+
+        st = calloc(1, sizeof(*st));
+        if (!st) {
+                k = -ENOMEM;
+        } else {
+                st->fd = pipefd[0];
+                st->limit = INITRAMFS_MAX_OUTPUT;
+                k = cpio_parse(st, mods, n_mods, n_trailers, why);
+                if (k == CPIO_END_OTHER) {
+                        *why = "data after the cpio archives inside the compressed stream";
+                        k = -EBADMSG;
+                }
+                free(st);
+        }
+        close(pipefd[0]);               /* a still-writing decompressor gets SIGPIPE */
+        if (k < 0)
+                kill(pid, SIGKILL);
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return k < 0 ? k : -errno;
+        if (k < 0)
+                return k;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+                snprintf(why_buf, why_size, "%s not found: cannot decompress the initramfs", argv[0]);
+                *why = why_buf;
+                return -EBADMSG;
+        }
+        /* gzip/zstd complain about padding after the compressed stream; a complete archive
+         * (trailer seen) is what counts. */
+        if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && *n_trailers == 0) {
+                snprintf(why_buf, why_size, "%s failed to decompress the initramfs", argv[0]);
+                *why = why_buf;
+                return -EBADMSG;
+        }
+        return 0;
+}
+
+static int initramfs_parse(const struct root *r, const char *path, struct initramfs_facts *ini) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_strv_free_ char **mods = NULL;
+        _cleanup_free_ struct stream *st = NULL;
+        size_t n_mods = 0;
+        unsigned n_trailers = 0;
+        const char *why = NULL;
+        char why_buf[256];
+        struct stat stt;
+        int k;
+
+        fd = root_openat(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &stt) < 0)
+                return -errno;
+        if (!S_ISREG(stt.st_mode)) {
+                fact_error_set(&ini->error, path, 0, "not a regular file");
+                return -EBADMSG;
+        }
+        if ((uint64_t) stt.st_size > INITRAMFS_MAX_INPUT) {
+                fact_error_set(&ini->error, path, 0, "larger than %llu bytes, not read", INITRAMFS_MAX_INPUT);
+                return -EBADMSG;
+        }
+        st = calloc(1, sizeof(*st));
+        if (!st)
+                return -ENOMEM;
+        st->fd = fd;
+        st->limit = INITRAMFS_MAX_INPUT;
+
+        k = cpio_parse(st, &mods, &n_mods, &n_trailers, &why);
+        if (k == CPIO_END_OTHER) {
+                const char *const *argv;
+
+                k = stream_fill(st, 6);
+                if (k < 0)
+                        return k;
+                argv = decompressor_for(st->buf + st->pos, st->len - st->pos);
+                if (!argv) {
+                        fact_error_set(&ini->error, path, 0,
+                                       "unknown data at offset %llu: neither cpio nor a known compression format",
+                                       (unsigned long long) st->off);
+                        return -EBADMSG;
+                }
+                if (lseek(fd, (off_t) st->off, SEEK_SET) < 0)
+                        return -errno;
+                k = decompress_and_parse(fd, argv, &mods, &n_mods, &n_trailers, &why, why_buf, sizeof(why_buf));
+        }
+        if (k == -EBADMSG) {
+                fact_error_set(&ini->error, path, 0, "%s", why ? why : "malformed");
+                return k;
+        }
+        if (k == -EFBIG) {
+                fact_error_set(&ini->error, path, 0, "more than %llu bytes unpacked, not read further",
+                               INITRAMFS_MAX_OUTPUT);
+                return -EBADMSG;
+        }
+        if (k < 0)
+                return k;
+        if (n_trailers == 0) {
+                fact_error_set(&ini->error, path, 0, "no complete cpio archive (missing TRAILER!!!)");
+                return -EBADMSG;
+        }
+        if (!mods) {
+                mods = calloc(1, sizeof(char *));
+                if (!mods)
+                        return -ENOMEM;
+        }
+        strv_sort(mods);
+        ini->modules = TAKE_PTR(mods);
+        return 0;
+}
+
+static int collect_initramfs(const struct root *r, struct snapshot *s) {
+        /* RHEL/Fedora kdumpctl: /boot/initramfs-<kver>kdump.img, or /var/lib/kdump/ when /boot is
+         * read-only (kdump-utils kdumpctl, KDUMP_INITRD); Debian kdump-tools:
+         * /var/lib/kdump/initrd.img-<kver>; SUSE kdump: /boot/initrd-<kver>-kdump. */
+        static const char *const fmt[][2] = {
+                { "boot/initramfs-", "kdump.img" },
+                { "var/lib/kdump/initramfs-", "kdump.img" },
+                { "var/lib/kdump/initrd.img-", "" },
+                { "boot/initrd-", "-kdump" },
+        };
+        struct initramfs_facts *ini = &s->initramfs;
+        int k;
+
+        if (!s->kernel_release || strchr(s->kernel_release, '/'))
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(fmt); i++) {
+                _cleanup_free_ char *p = NULL;
+
+                if (asprintf(&p, "%s%s%s", fmt[i][0], s->kernel_release, fmt[i][1]) < 0)
+                        return -ENOMEM;
+                if (!root_exists(r, p))
+                        continue;
+                ini->path = TAKE_PTR(p);
+                break;
+        }
+        if (!ini->path)
+                return 0;
+
+        k = initramfs_parse(r, ini->path, ini);
+        if (k == -ENOMEM)
+                return k;
+        if (k == -EACCES || k == -EPERM) {
+                ini->state = FACT_MISSING;
+                fact_error_set(&ini->error, ini->path, 0, "permission denied (run as root to read it)");
+                return 0;
+        }
+        if (k < 0) {
+                if (!ini->error.message)
+                        fact_error_set(&ini->error, ini->path, 0, "cannot read: %s", strerror(-k));
+                ini->state = FACT_INVALID;
+                return 0;
+        }
+        ini->state = FACT_OK;
+        return 0;
+}
+
+int collect_modules(const struct root *r, struct snapshot *s) {
+        int k;
+
+        free(s->modules.dir);
+        strv_free(s->modules.builtin);
+        s->modules = (struct modules_facts) {};
+        fact_error_clear(&s->initramfs.error);
+        free(s->initramfs.path);
+        strv_free(s->initramfs.modules);
+        s->initramfs = (struct initramfs_facts) {};
+
+        k = collect_kmod(r, s);
+        if (k < 0)
+                return k;
+        return collect_initramfs(r, s);
+}
