@@ -1,4 +1,189 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* STUB: to be implemented. */
+/* Findings about interrupt vectors in the capture kernel (plan/vectors.c). */
+#include <stdarg.h>
+
 #include "kdv/findings.h"
-int findings_vectors(const struct snapshot *s, const struct plan *p, struct findings *f) { (void) s; (void) p; (void) f; return 0; }
+#include "kdv/util.h"
+
+#define VECTORS_MARGIN 16u      /* free vectors below this after all probes: "tight" */
+
+static char *fmt(const char *f, ...) _printf_(1, 2);
+static char *fmt(const char *f, ...) {
+        va_list ap;
+        char *s;
+        va_start(ap, f);
+        if (vasprintf(&s, f, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        return s;
+}
+
+static struct finding *add(struct findings *f, const char *id, enum severity sev, const char *subject,
+                           char *message, char *remedy) {
+        struct finding *x = NULL;
+        if (message)
+                x = findings_add(f, id, sev, subject, message, remedy);
+        free(message);
+        free(remedy);
+        return x;
+}
+
+static char *join(char *const *l, const char *sep) {
+        struct strbuf sb = {};
+        for (char *const *p = l; p && *p; p++) {
+                if (p != l)
+                        strbuf_append(&sb, sep);
+                strbuf_append(&sb, *p);
+        }
+        if (sb.oom || !sb.buf) {
+                strbuf_done(&sb);
+                return strdup("");
+        }
+        return sb.buf;
+}
+
+/* The remedy sentence: CPUs first when they fit, the blacklist, pcie_ports=compat. */
+static char *remedy_text(const struct snapshot *s, const struct plan *p, bool for_dump_target) {
+        const struct vectors_plan *v = &p->vectors;
+        const char *var = p->capture.append_var ? p->capture.append_var : "the capture kernel command line";
+        unsigned k = for_dump_target && v->min_cpus_any_order ? v->min_cpus_any_order : v->min_cpus;
+        struct strbuf sb = {};
+
+        if (k > 0 && k != v->capture_cpus)
+                strbuf_printf(&sb, "Boot the capture kernel with nr_cpus=%u (in %s; each CPU costs capture memory, "
+                              "check crashkernel= still fits)", k, var);
+        if (v->blacklist_remedy) {
+                _cleanup_free_ char *l = join(v->blacklist_remedy, ",");
+                const char *param = s->flavor == KDUMP_FLAVOR_RHEL ? "rd.driver.blacklist" : "modprobe.blacklist";
+                strbuf_printf(&sb, "%sKeep %s out of the capture kernel: add %s=%s to %s (frees %u vectors)",
+                              sb.len ? "; or: " : "", l, param, l, var, v->blacklist_saves);
+        }
+        if (v->compat_remedy)
+                strbuf_printf(&sb, "%sAdd pcie_ports=compat to %s (PCIe port services take a vector per port)",
+                              sb.len ? "; or: " : "", var);
+        if (sb.oom || !sb.buf) {
+                strbuf_done(&sb);
+                return NULL;
+        }
+        return sb.buf;
+}
+
+int findings_vectors(const struct snapshot *s, const struct plan *p, struct findings *f) {
+        const struct vectors_plan *v = &p->vectors;
+        const struct vector_device *dump = NULL;
+        unsigned n_fail = 0, free_vectors;
+        struct strbuf failed = {}, unknown = {};
+        struct finding *x;
+
+        if (!v->applicable)
+                return 0;
+
+        for (size_t i = 0; i < v->n_devices; i++) {
+                const struct vector_device *d = &v->devices[i];
+                if (d->dump_target)
+                        dump = d;
+                if (d->fails) {
+                        n_fail++;
+                        strbuf_printf(&failed, "%s%s (%s, needs %u)", failed.len ? ", " : "", d->slot,
+                                      strempty(d->driver), d->wanted);
+                }
+                if (d->unknown_driver && !strstr(strempty(unknown.buf), strempty(d->driver)))
+                        strbuf_printf(&unknown, "%s%s", unknown.len ? ", " : "", strempty(d->driver));
+        }
+        free_vectors = v->capacity > v->demand ? v->capacity - v->demand : 0;
+
+        if (dump && dump->fails) {
+                _cleanup_free_ char *subject = fmt("%s (%s)", dump->slot, strempty(dump->driver));
+                x = add(f, "vectors.dump-target-at-risk", SEVERITY_ERROR, subject,
+                        fmt("The dump target's device %s (%s) will not get interrupt vectors in the capture kernel: "
+                            "with %u CPU%s the %u vectors per CPU are used up by the devices that probe before it "
+                            "(%u needed in all, %u available), so its probe fails with -ENOSPC (error -28) and "
+                            "no vmcore is written.%s",
+                            dump->slot, strempty(dump->driver), v->capture_cpus, v->capture_cpus == 1 ? "" : "s",
+                            v->capacity_per_cpu, v->demand + dump->wanted, v->capacity,
+                            v->upper_bound ? " (Upper bound: the kdump initramfs could not be read, drivers bound now were assumed.)" : ""),
+                        remedy_text(s, p, true));
+                finding_add_field(x, "DEVICE", "%s", dump->slot);
+                finding_add_field(x, "DRIVER", "%s", strempty(dump->driver));
+                finding_add_field(x, "VECTORS_NEEDED", "%u", dump->wanted);
+                finding_add_field(x, "VECTORS_AVAILABLE", "%u", free_vectors);
+                finding_add_field(x, "CAPTURE_CPUS", "%u", v->capture_cpus);
+                if (v->min_cpus)
+                        finding_add_field(x, "MIN_CPUS", "%u", v->min_cpus);
+                if (!x)
+                        goto oom;
+        }
+
+        if (n_fail > (dump && dump->fails ? 1u : 0u)) {
+                bool unknown_target = !dump;
+                const struct vector_device *first = NULL;
+                _cleanup_free_ char *subject = NULL;
+                for (size_t i = 0; i < v->n_devices && !first; i++)
+                        if (v->devices[i].fails && !v->devices[i].dump_target)
+                                first = &v->devices[i];
+                subject = fmt("%u device%s", n_fail, n_fail == 1 ? "" : "s");
+                x = add(f, "vectors.exhausted", unknown_target ? SEVERITY_ERROR : SEVERITY_WARNING, subject,
+                        fmt("The capture kernel runs out of interrupt vectors (%u CPU%s x %u): these probes fail "
+                            "with -ENOSPC: %s.%s%s",
+                            v->capture_cpus, v->capture_cpus == 1 ? "" : "s", v->capacity_per_cpu,
+                            strempty(failed.buf),
+                            unknown_target ? " The dump target could not be traced to a device, so one of "
+                                             "these may be the disk or NIC the dump needs." : "",
+                            v->upper_bound ? " (Upper bound: drivers bound now, not the kdump initramfs.)" : ""),
+                        remedy_text(s, p, false));
+                if (first) {
+                        finding_add_field(x, "DEVICE", "%s", first->slot);
+                        finding_add_field(x, "DRIVER", "%s", strempty(first->driver));
+                        finding_add_field(x, "VECTORS_NEEDED", "%u", first->wanted);
+                }
+                finding_add_field(x, "VECTORS_AVAILABLE", "%u", free_vectors);
+                finding_add_field(x, "CAPTURE_CPUS", "%u", v->capture_cpus);
+                if (v->min_cpus)
+                        finding_add_field(x, "MIN_CPUS", "%u", v->min_cpus);
+                if (!x)
+                        goto oom;
+        }
+
+        if (n_fail == 0 && (free_vectors < VECTORS_MARGIN || v->order_sensitive)) {
+                _cleanup_free_ char *subject = fmt("%u of %u vectors", v->demand, v->capacity);
+                x = add(f, "vectors.tight", SEVERITY_WARNING, subject,
+                        v->order_sensitive ?
+                        fmt("Every device gets its interrupt vectors in PCI probe order, but %s (%s) would not if it "
+                            "probed last (udev probes in parallel on real hardware): only %u of %u vectors are left.",
+                            dump->slot, strempty(dump->driver), free_vectors, v->capacity) :
+                        fmt("The capture kernel's devices fit in the interrupt vectors with only %u of %u left "
+                            "(margin %u): one more device or queue and a probe fails with -ENOSPC.",
+                            free_vectors, v->capacity, VECTORS_MARGIN),
+                        remedy_text(s, p, true));
+                if (dump) {
+                        finding_add_field(x, "DEVICE", "%s", dump->slot);
+                        finding_add_field(x, "DRIVER", "%s", strempty(dump->driver));
+                        finding_add_field(x, "VECTORS_NEEDED", "%u", dump->wanted);
+                }
+                finding_add_field(x, "VECTORS_AVAILABLE", "%u", free_vectors);
+                finding_add_field(x, "CAPTURE_CPUS", "%u", v->capture_cpus);
+                if (v->min_cpus_any_order)
+                        finding_add_field(x, "MIN_CPUS", "%u", v->min_cpus_any_order);
+                if (!x)
+                        goto oom;
+        }
+
+        if (unknown.len) {
+                x = add(f, "vectors.unknown-driver", SEVERITY_WARNING, unknown.buf,
+                        fmt("No vector data for %s: assumed one vector per capture CPU plus one, capped by the "
+                            "device's MSI-X table (conf/drivers.conf [default]).", unknown.buf),
+                        fmt("Add a [driver NAME] section to /etc/kdump-validator/drivers.d/local.conf describing "
+                            "how many vectors the driver requests."));
+                finding_add_field(x, "DRIVER", "%s", unknown.buf);
+                if (!x)
+                        goto oom;
+        }
+
+        strbuf_done(&failed);
+        strbuf_done(&unknown);
+        return 0;
+oom:
+        strbuf_done(&failed);
+        strbuf_done(&unknown);
+        return -ENOMEM;
+}
