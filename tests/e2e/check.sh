@@ -1,8 +1,69 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# End-to-end: kdump-validate check on fixture roots.
+# End-to-end: the real binary on fixture roots built from real captures (tests/fixtures/roots,
+# see PROVENANCE.md there); asserts exit codes, finding ids and the numbers in the JSON report.
 . "$(dirname "$0")/lib.sh"
+R="$FIX/roots"
+check() { "$KDV_BIN" check --no-color "$@"; }
+
+# ---- command line ----
 expect_exit 0 "--help exits 0" -- "$KDV_BIN" --help
 expect_exit 64 "unknown command is a usage error" -- "$KDV_BIN" frobnicate
-expect_exit 3 "missing root cannot be validated" -- "$KDV_BIN" check --root /nonexistent/kdv
+expect_exit 64 "unknown option is a usage error" -- "$KDV_BIN" check --frobnicate
+expect_exit 3 "missing root cannot be validated" -- check --root /nonexistent/kdv
+
+# ---- healthy x86_64 server: Dell PowerEdge R7615, crashkernel=64G-:256M reserved and loaded ----
+expect_exit 0 "R7615: healthy (crashkernel part)" -- check --root "$R/r7615-healthy" --arch x86_64 --json
+json_has 'j["verdict"] == "ok"' "R7615: verdict ok"
+json_has 'j["arch"] == "x86_64" and j["kernel"] == "6.12.49.mx64.487"' "R7615: --arch and release from the root"
+json_has 'j["crashkernel"]["requested"] == 256*2**20 and j["crashkernel"]["reserved"] == 256*2**20' "R7615: 256 MiB requested and reserved"
+json_has 'j["crashkernel"]["reserved_low"] == 256*2**20 and j["crashkernel"]["loaded"] is True' "R7615: reservation below 4 GiB, loaded"
+json_has 'j["memory"]["estimate"] < j["memory"]["reserved"]' "R7615: memory estimate fits the reservation"
+json_has '"irqpoll" in j["capture"]["cmdline"] and j["capture"]["cpus"] == 1' "R7615: capture cmdline from KDUMP_COMMANDLINE_APPEND, nr_cpus=1"
+json_has 'not [f for f in j["findings"] if f["severity"] in ("error","warning")]' "R7615: no errors or warnings"
+
+# ---- reservation failed: Dell PowerEdge R6515, "cannot allocate crashkernel low memory" ----
+expect_exit 2 "R6515: reservation failed is an error" -- check --root "$R/r6515-not-reserved" --arch x86_64 --json
+json_has '[f for f in j["findings"] if f["id"] == "crashkernel.not-reserved" and f["severity"] == "error"]' "R6515: crashkernel.not-reserved"
+json_has 'j["crashkernel"]["requested"] == 512*2**20 and j["crashkernel"]["reserved"] == 0' "R6515: range evaluates to 512 MiB on 250 GiB, nothing reserved"
+json_has 'j["verdict"] == "error"' "R6515: verdict error"
+expect_exit 2 "R6515: text report" -- check --root "$R/r6515-not-reserved" --arch x86_64
+printf '%s' "$OUT" | grep -q 'low memory' ; ok $? "R6515: explains the failed low allocation"
+
+# ---- a range that evaluates to zero on a small machine (IBM xSeries 345, 2.5 GiB) ----
+expect_exit 2 "xSeries 345: crashkernel=64G-:256M on 2.5 GiB is an error" -- check --root "$R/xseries345-range-zero" --arch x86_64 --json
+json_has '[f for f in j["findings"] if f["id"] == "crashkernel.invalid" and f["severity"] == "error" and "zero" in f["message"]]' "xSeries 345: crashkernel.invalid, resulted in zero bytes"
+json_has 'j["crashkernel"]["requested"] == 0 or j["crashkernel"]["requested"] is None' "xSeries 345: nothing requested after evaluation"
+
+# ---- ,high with no low region and a bound 32-bit DMA device ----
+expect_exit 2 "high without low + 32-bit DMA: error" -- check --root "$R/r7615-high-no-low-dma32" --arch x86_64 --json
+json_has '[f for f in j["findings"] if f["id"] == "crashkernel.no-low-memory" and f["severity"] == "error"]' "no-low-memory is an error with a 32-bit DMA device"
+json_has '[f for f in j["findings"] if f["id"] == "crashkernel.no-low-memory" and "0000:00:1f.2" in (f["subject"] + f["message"] + str(f.get("fields")))]' "no-low-memory names the 32-bit device"
+json_has 'j["crashkernel"]["reserved_low"] == 0 and j["crashkernel"]["reserved"] == 512*2**20' "512 MiB reserved, none below 4 GiB"
+
+# ---- same machine without the 32-bit device: only a warning (swiotlb still needs low memory) ----
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+cp -a "$R/r7615-high-no-low-dma32" "$T/nodma"; rm -rf "$T/nodma/sys/bus" "$T/nodma/sys/devices/pci0000:00"
+expect_exit 1 "high without low, no 32-bit device: warning" -- check --root "$T/nodma" --arch x86_64 --json
+json_has '[f for f in j["findings"] if f["id"] == "crashkernel.no-low-memory" and f["severity"] == "warning"]' "no-low-memory is a warning without 32-bit devices"
+
+# ---- a Debian kdump-tools machine (Debian 12 VM, Debian's 6.1 kernel, measured by the oracle) ----
+expect_exit 0 "Debian kdump-tools: ok" -- check --root "$R/debian-kdump-tools" --json
+json_has 'j["capture"]["flavor"] == "debian"' "Debian: flavor from /etc/default/kdump-tools"
+json_has '"systemd.unit=kdump-tools-dump.service" in j["capture"]["cmdline"] and "crashkernel=" not in j["capture"]["cmdline"]' "Debian: capture cmdline = /proc/cmdline minus crashkernel + KDUMP_CMDLINE_APPEND"
+json_has 'j["capture"]["cpus"] == 1' "Debian: nr_cpus=1"
+json_has 'j["arch"] == "x86_64" and j["kernel"] == "6.1.0-56-amd64"' "Debian: arch from the -amd64 release"
+json_has 'j["crashkernel"]["reserved"] == 256*2**20' "Debian: 256 MiB reserved"
+
+# ---- garbage /proc/iomem: clear error naming the file, exit 3, nothing written ----
+cp -a "$R/r7615-healthy" "$T/garbage"
+printf 'this is not iomem\n\001\002 junk : 12\n' > "$T/garbage/proc/iomem"
+before=$(cd "$T/garbage" && find . -type f -exec md5sum {} + | sort | md5sum)
+expect_exit 3 "garbage /proc/iomem: could not validate" -- check --root "$T/garbage" --arch x86_64
+printf '%s' "$OUT$ERR" | grep -q 'proc/iomem:1' ; ok $? "garbage iomem: message names proc/iomem:1"
+after=$(cd "$T/garbage" && find . -type f -exec md5sum {} + | sort | md5sum)
+[ "$before" = "$after" ]; ok $? "garbage iomem: the root is left untouched"
+expect_exit 3 "garbage /proc/iomem: JSON verdict unknown" -- check --root "$T/garbage" --arch x86_64 --json
+json_has 'j["verdict"] == "unknown" and [f for f in j["findings"] if f["id"] == "input.invalid"]' "garbage iomem: input.invalid, verdict unknown"
+
 done_testing
