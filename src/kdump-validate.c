@@ -1,30 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* kdump-validate: will this machine's kdump work? collect → plan → findings → report. */
+/* kdump-validate: will this machine's kdump work? collect → plan → findings → act. */
 #include <getopt.h>
 
-#include "kdv/collect.h"
-#include "kdv/findings.h"
-#include "kdv/plan.h"
-#include "kdv/report.h"
+#include "kdv/cli.h"
 #include "kdv/util.h"
-
-#define EXIT_COULD_NOT_VALIDATE 3
 
 static void help(FILE *f) {
         fprintf(f,
                 "Usage: kdump-validate [OPTIONS] COMMAND\n"
                 "\n"
                 "Predict whether kdump's capture kernel will boot and write a vmcore on this\n"
-                "machine: crashkernel= memory, capture-kernel memory, DMA32 low memory.\n"
+                "machine: crashkernel= memory, capture-kernel memory, DMA32 low memory and the\n"
+                "interrupt vectors its drivers need.\n"
                 "\n"
                 "Commands:\n"
                 "  check                 Validate and report (never writes anything)\n"
+                "  apply                 Apply the remedies to the kdump configuration\n"
+                "  hook                  Validate as kdump's pre-start hook, following the policy\n"
+                "  daemon                Validate at boot, then watch for changes (systemd service)\n"
                 "\n"
                 "Options:\n"
-                "  -r, --root=DIR        Read a captured machine tree instead of / \n"
+                "  -r, --root=DIR        Read a captured machine tree instead of /\n"
                 "      --pci-dump=FILE   Read PCI devices from an `lspci -xxxx` dump\n"
                 "      --arch=ARCH       Architecture of the root (x86_64, aarch64, ...)\n"
-                "      --json            Print the report as JSON\n"
+                "      --driver-table=FILE  Per-driver vector table (default: the installed drivers.conf)\n"
+                "      --config=FILE     Policy file (default /etc/kdump-validator.conf)\n"
+                "      --json            Print the report as JSON (same as --format=json)\n"
+                "      --format=FORMAT   text, json or prometheus\n"
+                "      --output=FILE     Write the report to FILE atomically instead of stdout\n"
+                "      --diff            With check: print the configuration change apply would make\n"
                 "      --no-color        Do not colour the text report\n"
                 "  -h, --help            Show this help\n"
                 "      --version         Show the version\n"
@@ -34,24 +38,25 @@ static void help(FILE *f) {
                 "See kdump-validate(8).\n");
 }
 
-enum { ARG_PCI_DUMP = 0x100, ARG_ARCH, ARG_JSON, ARG_NO_COLOR, ARG_VERSION };
-
-struct args {
-        const char *command;
-        struct collect_options collect;
-        bool json;
-        bool color;
+enum {
+        ARG_PCI_DUMP = 0x100, ARG_ARCH, ARG_JSON, ARG_FORMAT, ARG_NO_COLOR, ARG_VERSION,
+        ARG_DIFF, ARG_CONFIG, ARG_DRIVER_TABLE, ARG_OUTPUT,
 };
 
-static int parse_args(int argc, char **argv, struct args *a) {
+static int parse_args(int argc, char **argv, struct cli_args *a) {
         static const struct option options[] = {
-                { "root",     required_argument, NULL, 'r' },
-                { "pci-dump", required_argument, NULL, ARG_PCI_DUMP },
-                { "arch",     required_argument, NULL, ARG_ARCH },
-                { "json",     no_argument,       NULL, ARG_JSON },
-                { "no-color", no_argument,       NULL, ARG_NO_COLOR },
-                { "help",     no_argument,       NULL, 'h' },
-                { "version",  no_argument,       NULL, ARG_VERSION },
+                { "root",         required_argument, NULL, 'r' },
+                { "pci-dump",     required_argument, NULL, ARG_PCI_DUMP },
+                { "arch",         required_argument, NULL, ARG_ARCH },
+                { "driver-table", required_argument, NULL, ARG_DRIVER_TABLE },
+                { "config",       required_argument, NULL, ARG_CONFIG },
+                { "json",         no_argument,       NULL, ARG_JSON },
+                { "format",       required_argument, NULL, ARG_FORMAT },
+                { "output",       required_argument, NULL, ARG_OUTPUT },
+                { "diff",         no_argument,       NULL, ARG_DIFF },
+                { "no-color",     no_argument,       NULL, ARG_NO_COLOR },
+                { "help",         no_argument,       NULL, 'h' },
+                { "version",      no_argument,       NULL, ARG_VERSION },
                 {}
         };
         int c;
@@ -62,7 +67,23 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 case 'r': a->collect.root = optarg; break;
                 case ARG_PCI_DUMP: a->collect.pci_dump = optarg; break;
                 case ARG_ARCH: a->collect.arch = optarg; break;
-                case ARG_JSON: a->json = true; break;
+                case ARG_DRIVER_TABLE: a->collect.driver_table = optarg; break;
+                case ARG_CONFIG: a->config = optarg; break;
+                case ARG_JSON: a->format = REPORT_JSON; break;
+                case ARG_FORMAT:
+                        if (streq(optarg, "text"))
+                                a->format = REPORT_TEXT;
+                        else if (streq(optarg, "json"))
+                                a->format = REPORT_JSON;
+                        else if (streq(optarg, "prometheus"))
+                                a->format = REPORT_PROMETHEUS;
+                        else {
+                                fprintf(stderr, "kdump-validate: unknown format '%s' (text, json, prometheus)\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_OUTPUT: a->output = optarg; break;
+                case ARG_DIFF: a->diff = true; break;
                 case ARG_NO_COLOR: a->color = false; break;
                 case 'h': help(stdout); return 0;
                 case ARG_VERSION: puts(PACKAGE_STRING); return 0;
@@ -77,53 +98,33 @@ static int parse_args(int argc, char **argv, struct args *a) {
                 fprintf(stderr, "kdump-validate: unexpected argument '%s'\n", argv[optind]);
                 return -EINVAL;
         }
+        if (a->diff && !streq(a->command, "check")) {
+                fprintf(stderr, "kdump-validate: --diff goes with 'check'\n");
+                return -EINVAL;
+        }
         return 1;
 }
 
-static int run_check(const struct args *a) {
-        _cleanup_snapshot_ struct snapshot *s = NULL;
-        struct plan p = {};
-        struct findings f = {};
-        struct strbuf out = {};
-        int k, status;
-
-        k = snapshot_collect(&a->collect, &s);
-        if (k < 0) {
-                fprintf(stderr, "kdump-validate: cannot read root '%s': %s\n",
-                        a->collect.root ? a->collect.root : "/", strerror(-k));
-                return EXIT_COULD_NOT_VALIDATE;
-        }
-        k = plan_build(s, &p);
-        if (k >= 0)
-                k = findings_build(s, &p, &f);
-        if (k >= 0)
-                k = a->json ? report_json(s, &p, &f, &out) : report_text(s, &p, &f, a->color, &out);
-        if (k < 0 || out.oom) {
-                fprintf(stderr, "kdump-validate: internal error: %s\n", strerror(k < 0 ? -k : ENOMEM));
-                status = EXIT_COULD_NOT_VALIDATE;
-        } else {
-                fwrite(out.buf, 1, out.len, stdout);
-                status = verdict_exit_status(&f);
-        }
-        if (fflush(stdout) != 0 && status < EXIT_COULD_NOT_VALIDATE)
-                status = EXIT_COULD_NOT_VALIDATE;
-        strbuf_done(&out);
-        findings_clear(&f);
-        plan_clear(&p);
-        return status;
-}
+static const struct {
+        const char *name;
+        int (*run)(const struct cli_args *a);
+} commands[] = {
+        { "check",  cmd_check },
+        { "apply",  cmd_apply },
+        { "hook",   cmd_hook },
+        { "daemon", cmd_daemon },
+};
 
 int main(int argc, char **argv) {
-        struct args a = {};
+        struct cli_args a = {};
         int k;
 
         k = parse_args(argc, argv, &a);
-        if (k < 0)
-                return 64;
-        if (k == 0)
-                return 0;
-        if (streq(a.command, "check"))
-                return run_check(&a);
+        if (k <= 0)
+                return k < 0 ? EXIT_USAGE : EXIT_OK;
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                if (streq(a.command, commands[i].name))
+                        return commands[i].run(&a);
         fprintf(stderr, "kdump-validate: unknown command '%s'; try --help\n", a.command);
-        return 64;
+        return EXIT_USAGE;
 }

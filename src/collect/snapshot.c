@@ -50,6 +50,16 @@ void snapshot_free(struct snapshot *s) {
         free(s);
 }
 
+/* The driver table: --driver-table, else $KDV_CONF_DIR (tests), else the installed copy; a binary
+ * run from its build tree before `make install` falls back to the source tree's conf/. */
+static const char *driver_table_path(const struct collect_options *opts) {
+        if (opts->driver_table || getenv("KDV_CONF_DIR"))
+                return opts->driver_table;
+        if (access(KDV_PKGDATADIR "/drivers.conf", F_OK) < 0 && access(KDV_SOURCE_CONFDIR "/drivers.conf", R_OK) == 0)
+                return KDV_SOURCE_CONFDIR "/drivers.conf";
+        return NULL;
+}
+
 int snapshot_collect(const struct collect_options *opts, struct snapshot **ret) {
         struct root r = { .fd = -1 };
         struct snapshot *s;
@@ -77,7 +87,7 @@ int snapshot_collect(const struct collect_options *opts, struct snapshot **ret) 
         if (k >= 0)
                 k = collect_dump_target(&r, s);
         if (k >= 0)
-                k = collect_driver_table(opts->driver_table, s);
+                k = collect_driver_table(driver_table_path(opts), s);
 
         /* Architecture: an explicit option wins; the live system answers uname; a captured
          * tree may not tell, and then it stays unknown. */

@@ -105,7 +105,10 @@ int findings_build(const struct snapshot *s, const struct plan *p, struct findin
                 k = findings_crashkernel(s, p, ret);
         if (k >= 0)
                 k = findings_memory(s, p, ret);
-        if (k >= 0)
+        /* Without a kdump configuration nothing loads a capture kernel and its command line is
+         * unknown: a vector prediction would be about a hypothetical kernel, so it stays out of
+         * the verdict (the numbers are still in the report). */
+        if (k >= 0 && s->flavor != KDUMP_FLAVOR_NONE)
                 k = findings_vectors(s, p, ret);
         return k;
 }

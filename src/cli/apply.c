@@ -1,0 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* STUB: to be implemented. */
+#include "kdv/cli.h"
+int cmd_apply(const struct cli_args *a) { (void) a; fprintf(stderr, "kdump-validate: 'apply' is not implemented yet\n"); return EXIT_USAGE; }
