@@ -477,6 +477,24 @@ static int sim_setup_build(const struct snapshot *s, const struct capture_plan *
                                         bound = true;
                                 }
                         }
+                } else if (!bound && !f->driver && s->pci.source == PCI_SOURCE_DUMP &&
+                           f->modules && f->modules[0]) {
+                        /* An lspci dump has no bound drivers: every function is taken to bind
+                         * the module its modalias resolves to in the root's module directory
+                         * (collect/modules.c, libkmod), preferring one the table knows. The
+                         * kdump initramfs usually holds fewer: an upper bound. */
+                        const char *m = f->modules[0];
+                        for (char **x = f->modules; *x; x++)
+                                if (driver_table_find(t, *x)) {
+                                        m = *x;
+                                        break;
+                                }
+                        e = driver_table_find(t, m);
+                        name = e ? e->name : m;
+                        bound = true;
+                        if (s->modules.state == FACT_OK)
+                                (void) module_available(s, e, m, &builtin);
+                        st->upper_bound = true;
                 } else if (!bound && f->driver) {
                         /* initramfs unknown: the driver bound now (upper bound) */
                         e = driver_table_find(t, f->driver);
@@ -735,6 +753,7 @@ static void sim_result_clear(struct sim_result *r) {
 static int simulate(const struct sim_setup *st, unsigned cpus, bool ifup, struct sim_result *r) {
         struct matrix m = { .n = cpus };
         _cleanup_free_ int *intx_lines = NULL;
+        _cleanup_free_ bool *intx_vector = NULL;        /* the GSI got a vector */
         size_t n_intx = 0;
 
         *r = (struct sim_result) {};
@@ -745,7 +764,8 @@ static int simulate(const struct sim_setup *st, unsigned cpus, bool ifup, struct
         r->fallback = calloc(st->n_devs + 1, sizeof(char *));
         r->fails = calloc(st->n_devs + 1, sizeof(bool));
         intx_lines = calloc(st->n_devs + 1, sizeof(int));
-        if (!r->vectors || !r->wanted || !r->fallback || !r->fails || !intx_lines) {
+        intx_vector = calloc(st->n_devs + 1, sizeof(bool));
+        if (!r->vectors || !r->wanted || !r->fallback || !r->fails || !intx_lines || !intx_vector) {
                 sim_result_clear(r);
                 return -ENOMEM;
         }
@@ -767,6 +787,25 @@ static int simulate(const struct sim_setup *st, unsigned cpus, bool ifup, struct
                 long want, nm, mg, mn;
                 bool done = false;
 
+                /* Before 4.15 (legacy allocator, RHEL7 3.10 with the 3.17+ IO-APIC irqdomain):
+                 * pci_enable_device() maps the function's INTx GSI (acpi_pci_irq_enable ->
+                 * mp_map_gsi_to_irq -> mp_irqdomain_map -> io_apic_setup_irq_pin ->
+                 * assign_irq_vector) before the driver asks for MSI-X, one vector per GSI,
+                 * kept while the device is enabled. If none is left the GSI stays without a
+                 * vector (seed 001: the later INTx fallback then fails, and teardown hits
+                 * BUG_ON(!cfg->vector) in __clear_irq_vector). Virtio children share their
+                 * transport's enable. */
+                if (st->eager && d->f->irq_pin != 0 && d->f->irq_line > 0) {
+                        bool seen = false;
+                        for (size_t j = 0; j < n_intx; j++)
+                                if (intx_lines[j] == d->f->irq_line)
+                                        seen = true;
+                        if (!seen) {
+                                intx_vector[n_intx] = matrix_alloc_nm(&m);
+                                intx_lines[n_intx++] = d->f->irq_line;
+                        }
+                }
+
                 device_demand(st, d, cpus, &dm);
                 want = dm.vectors;
                 if (ifup || d->network_target)
@@ -784,6 +823,10 @@ static int simulate(const struct sim_setup *st, unsigned cpus, bool ifup, struct
                 mn = dm.have_min ? dm.min : want;
                 if (mn < 1)
                         mn = 1;
+                /* Before 4.15 too a partial MSI-X allocation is reported as the count that
+                 * worked (3.14+ msix_capability_init "If we had some success, report the
+                 * number of irqs we succeeded in setting up") and pci_enable_msix_range()
+                 * retries with it; with nothing left it fails (seed 001: "r=-1"). */
                 if (dm.have_table && dm.table > 0 && want > dm.table) {
                         if (mn >= want)
                                 mn = want + 1;          /* exact request above the table: step fails */
@@ -803,15 +846,21 @@ static int simulate(const struct sim_setup *st, unsigned cpus, bool ifup, struct
                         unsigned k;
 
                         if (streq(*step, "intx")) {
-                                bool shared = false;
+                                bool shared = false, dead = false;
                                 if (d->f->irq_pin == 0)
                                         continue;
                                 for (size_t j = 0; j < n_intx; j++)
-                                        if (d->f->irq_line > 0 && intx_lines[j] == d->f->irq_line)
-                                                shared = true;
+                                        if (d->f->irq_line > 0 && intx_lines[j] == d->f->irq_line) {
+                                                shared = intx_vector[j];
+                                                dead = !intx_vector[j];
+                                        }
+                                if (dead && st->eager)
+                                        continue;       /* GSI mapped at enable without a vector */
                                 if (shared || matrix_alloc_nm(&m)) {
-                                        if (!shared)
+                                        if (!shared) {
+                                                intx_vector[n_intx] = true;
                                                 intx_lines[n_intx++] = d->f->irq_line;
+                                        }
                                         r->vectors[i] = shared ? 0 : 1;
                                         r->fallback[i] = "intx";
                                         done = true;

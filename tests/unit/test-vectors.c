@@ -16,6 +16,7 @@
 #include "kdv/collect.h"
 #include "kdv/findings.h"
 #include "kdv/plan.h"
+#include "kdv/root.h"
 #include "kdv/vectors.h"
 #include "tap.h"
 
@@ -810,6 +811,120 @@ static void test_seed_000(void) {
         free_snapshot(s);
 }
 
+/* ---- seed incident 001: RHEL 7.4 (3.10), mpt3sas dump HBA next to i40e NICs ----
+ * Root built by tests/fixtures/vectors/mkseed001.py (PROVENANCE.md says what is from the
+ * console log and what is assumed). The capture command line comes from the real RHEL 7
+ * /etc/sysconfig/kdump through the capture planner: nr_cpus=1 reset_devices.
+ *
+ * Expected, from the model (3.10: legacy allocator, every allocated MSI/MSI-X entry costs a
+ * vector; pci_enable_device maps the INTx GSI with a vector first; CPU0 has 189):
+ *   platform 4 (timer, ttyS0, rtc0, acpi)                                     =   4
+ *   7 root ports: GSI at enable + 1 MSI (PME)                        7 x 2    =  14
+ *   ahci 00:11.5: GSI 16 + 1 MSI                                              =   2
+ *   ast 03:00.0: GSI 17 already mapped by its port 00:1c.5; no irq of its own =   0
+ *   i40e, per X710/XL710 function at 1 CPU (conf/drivers.conf, pre-4.15 = out-of-tree
+ *   2.1.x without the 1-CPU gate): misc 1 + LAN 1 + FD sideband 1 + VMDq 8 = 11; one GSI per
+ *   card: 18 (4 fn) 45, 3b (4) 45, 5e (2) 23, 86 (4) 45 -> 158 so far = 178; card af: GSI 1
+ *   (179), fn0 gets the last 10 (partial MSI-X, min 2), fn1-3 find nothing: MSI fails, INTx on
+ *   the card's GSI (already has its vector) works.
+ *   mpt3sas d8:00.0: its GSI 214 is mapped with no vector left, MSI-X (1 under reset_devices)
+ *   fails, INTx has no vector -> the probe fails: the incident.
+ * Remedies: without i40e the rest needs 4 + 14 + 2 + 2 (mpt3sas GSI + 1) = 22; with
+ * nr_cpus=2 the second CPU adds 205 (3.10 keeps the ISA vectors only on CPU0). */
+static void test_seed_001(void) {
+        struct snapshot *s = load_root(tap_path("fixtures/vectors/seed001"));
+        struct capture_plan cap = {};
+        struct vectors_plan v = {};
+        struct root r = {};
+        bool mpt_fails = false, mpt_dump = false;
+        unsigned i40e_ok = 0, i40e_n = 0;
+
+        ok(s->pci.n_functions == 29, "seed 001: 29 PCI functions in the root (%zu)", s->pci.n_functions);
+        is_str(s->kernel_release, "3.10.0-693.5.2.el7.x86_64", "seed 001: the incident's kernel release");
+        if (root_open(tap_path("fixtures/vectors/seed001"), &r) >= 0) {
+                (void) collect_kdump_config(&r, s);
+                root_close(&r);
+        }
+        s->cmdline = strdup("BOOT_IMAGE=/vmlinuz-3.10.0-693.5.2.el7.x86_64 root=/dev/mapper/rhel-root ro crashkernel=auto");
+        s->cmdline_state = FACT_OK;
+        is_int(capture_plan_build(s, &cap), 0, "seed 001: capture plan from /etc/sysconfig/kdump");
+        ok(cap.cpus == 1 && cap.reset_devices, "seed 001: capture kernel nr_cpus=1 reset_devices (cpus=%u)", cap.cpus);
+        s->dump_target.kind = DUMP_TARGET_LOCAL_FS;
+        s->dump_target.pci_slot = strdup("0000:d8:00.0");
+        is_int(load_table(s), 0, "seed 001: driver table");
+
+        is_int(vectors_plan_build(s, &cap, &v), 0, "seed 001: plan built");
+        ok(v.applicable, "seed 001: applicable (x86_64, PCI facts)");
+        is_int(v.capacity, 189, "seed 001: 3.10 capacity on CPU0 = 189");
+        is_int(v.platform, 4, "seed 001: platform = timer, ttyS0, rtc0, acpi");
+        for (size_t i = 0; i < v.n_devices; i++) {
+                const struct vector_device *d = &v.devices[i];
+                printf("#   %s %-9s wanted %3u got %3u%s%s%s\n", d->slot, d->driver, d->wanted, d->vectors,
+                       d->fallback ? " fallback " : "", strempty(d->fallback), d->fails ? " FAILS" : "");
+                if (streq(d->driver, "mpt3sas")) {
+                        mpt_fails = d->fails;
+                        mpt_dump = d->dump_target;
+                        is_int(d->wanted, 1, "seed 001: mpt3sas asks for 1 MSI-X vector (reset_devices)");
+                }
+                if (streq(d->driver, "i40e")) {
+                        i40e_n++;
+                        if (!d->fails)
+                                i40e_ok++;
+                        if (streq(d->slot, "0000:18:00.0"))
+                                is_int(d->wanted, 11, "seed 001: i40e X710 at 1 CPU allocates 11 (misc+LAN+FD+8 VMDq)");
+                        if (streq(d->slot, "0000:af:00.0"))
+                                is_int(d->vectors, 10, "seed 001: af:00.0 gets the last 10 (partial MSI-X)");
+                        if (streq(d->slot, "0000:af:00.1"))
+                                ok(d->fallback && streq(d->fallback, "intx") && !d->fails,
+                                   "seed 001: af:00.1 ends on INTx (its card's GSI has a vector)");
+                }
+        }
+        is_int(v.demand, 189, "seed 001: CPU0 full (189 of 189)");
+        ok(mpt_dump && mpt_fails, "seed 001: mpt3sas, the dump HBA, fails (the incident)");
+        is_int(i40e_n, 18, "seed 001: 18 i40e functions bound");
+        is_int(i40e_ok, 18, "seed 001: every i40e function probes (ladder down to INTx)");
+        is_int(v.min_cpus, 2, "seed 001: nr_cpus=2 fits (the write-up's fix: more CPUs)");
+        ok(v.blacklist_remedy && streq(v.blacklist_remedy[0], "i40e") && !v.blacklist_remedy[1],
+           "seed 001: remedy keeps i40e out of the capture kernel (the write-up's other fix)");
+
+        struct findings f = {};
+        struct plan pl = { .capture = cap, .vectors = v };
+        bool risk = false;
+        is_int(findings_vectors(s, &pl, &f), 0, "seed 001: findings built");
+        for (size_t i = 0; i < f.n; i++)
+                if (streq(f.items[i].id, "vectors.dump-target-at-risk")) {
+                        risk = f.items[i].severity == SEVERITY_ERROR && strstr(f.items[i].remedy, "i40e");
+                        printf("# finding: %s\n#   remedy: %s\n", f.items[i].message, f.items[i].remedy);
+                }
+        ok(risk, "seed 001: vectors.dump-target-at-risk (error), remedy names i40e");
+        findings_clear(&f);
+        vectors_plan_clear(&v);
+
+        /* The remedies, applied: the same machine with i40e blacklisted, and with 2 CPUs. */
+        char *bl[] = { (char *) "i40e", NULL };
+        struct vectors_options o = { .extra_blacklist = bl };
+        is_int(vectors_plan_build_opts(s, &cap, &o, &v), 0, "seed 001: plan with i40e blacklisted");
+        bool any_fail = false;
+        for (size_t i = 0; i < v.n_devices; i++)
+                any_fail |= v.devices[i].fails;
+        ok(!any_fail, "seed 001: rd.driver.blacklist=i40e: nothing fails");
+        is_int(v.demand, 22, "seed 001: without i40e 22 of 189 in use");
+        vectors_plan_clear(&v);
+        cap.cpus = 2;
+        is_int(vectors_plan_build(s, &cap, &v), 0, "seed 001: plan at nr_cpus=2");
+        any_fail = false;
+        for (size_t i = 0; i < v.n_devices; i++)
+                any_fail |= v.devices[i].fails;
+        ok(!any_fail && v.capacity == 189 + 205, "seed 001: nr_cpus=2: capacity %u, nothing fails", v.capacity);
+        vectors_plan_clear(&v);
+        capture_plan_clear(&cap);
+        free(s->cmdline);
+        s->cmdline = NULL;
+        shell_file_clear(&s->kdump_sysconfig);
+        kdump_conf_clear(&s->kdump_conf);
+        free_snapshot(s);
+}
+
 /* ---- the expression language and the table loader ---- */
 
 static void test_expr(void) {
@@ -902,6 +1017,7 @@ int main(void) {
         for (size_t i = 0; i < ELEMENTSOF(configs); i++)
                 test_config(configs[i], &a, &minc_exact);
         test_seed_000();
+        test_seed_001();
 
         printf("# ---- accuracy against the oracle (Debian 6.1, QEMU, irq_matrix tracepoints) ----\n");
         printf("# cases (boots)                 %u\n", a.cases);
