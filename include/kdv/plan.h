@@ -54,6 +54,7 @@ struct capture_plan {
         bool pcie_ports_compat;
         bool usb_disabled;              /* usbcore.nousb=1 */
         bool reset_devices;
+        char **ignored_params;          /* capture-kernel parameters placed after "--": the kernel hands them to init */
         const char *append_var;         /* name of the variable appended to: KDUMP_COMMANDLINE_APPEND / KDUMP_CMDLINE_APPEND */
 };
 

@@ -13,6 +13,7 @@ const struct finding_kind finding_kinds[] = {
         { "crashkernel.low-too-small", "f45d1cffb39f3e3d011cf2f5d763d92c", "the low (below 4 GiB) region is smaller than swiotlb needs" },
         { "memory.insufficient", "b2ca4f2a0ae4de3f1cc1a84244d5580f", "the reservation is smaller than the capture kernel needs" },
         { "memory.tight", "ddeccf4628cc4729644cdfecc347678a", "the reservation leaves little headroom" },
+        { "capture.params-ignored", "01e29331749e1d8719538b6ad8272f34", "capture-kernel parameters come after --" },
         { "capture.cpus", "2581a82bb6e4e45660b1b1447f5ee595", "capture kernel CPU count" },
         { "input.unavailable", "6c8d33421f2a6949367fa333f955178f", "an input could not be read" },
         { "input.invalid", "c561fdbc9532d8b1153d00ca81a26dc2", "an input is malformed" },

@@ -97,10 +97,45 @@ int verdict_exit_status(const struct findings *f) {
         }
 }
 
+/* Parameters kdump appends after a "--" inherited from /proc/cmdline go to init, not the kernel. */
+static int findings_capture(const struct snapshot *s, const struct plan *p, struct findings *f) {
+        const struct capture_plan *c = &p->capture;
+        _cleanup_free_ char *words = NULL, *msg = NULL, *remedy = NULL;
+        struct strbuf sb = {};
+        struct finding *x;
+        const char *var;
+
+        if (!c->ignored_params || !c->ignored_params[0])
+                return 0;
+        for (char **w = c->ignored_params; *w; w++) {
+                if (sb.len)
+                        strbuf_append(&sb, " ");
+                strbuf_append(&sb, *w);
+        }
+        if (sb.oom)
+                return -ENOMEM;
+        words = sb.buf;
+        var = s->flavor == KDUMP_FLAVOR_DEBIAN ? "KDUMP_CMDLINE" : "KDUMP_COMMANDLINE";
+        if (asprintf(&msg, "The capture kernel's command line is built from /proc/cmdline, which ends in "
+                     "init arguments after a bare \"--\"; what kdump appends lands after it, and the kernel "
+                     "hands those words to init (kernel/params.c parse_args): %s have no effect, and the "
+                     "capture kernel brings up %u CPU%s.", words, c->cpus, c->cpus == 1 ? "" : "s") < 0 ||
+            asprintf(&remedy, "set %s in /%s to the kernel parameters of /proc/cmdline without the \"--\" "
+                     "and what follows it", var, strempty(s->kdump_sysconfig.path)) < 0)
+                return -ENOMEM;
+        x = findings_add(f, "capture.params-ignored", SEVERITY_WARNING, "capture kernel command line", msg, remedy);
+        if (!x)
+                return -ENOMEM;
+        finding_add_field(x, "IGNORED_PARAMS", "%s", words);
+        return 0;
+}
+
 int findings_build(const struct snapshot *s, const struct plan *p, struct findings *ret) {
         int k;
 
         k = findings_inputs(s, p, ret);
+        if (k >= 0)
+                k = findings_capture(s, p, ret);
         if (k >= 0)
                 k = findings_crashkernel(s, p, ret);
         if (k >= 0)

@@ -500,7 +500,19 @@ static int build(const struct snapshot *s, struct capture_plan *ret) {
                         /* only the blacklists of kmod / dracut are read beyond this point */
                         for (size_t j = i + 1; j < n; j++) {
                                 const char *wv;
-                                word_key(words[j], &wv);
+                                size_t jl = word_key(words[j], &wv);
+
+                                /* what kdump tooling appends lands here when /proc/cmdline had
+                                 * init arguments: the kernel never sees it */
+                                if (parameq(words[j], jl, "nr_cpus") || parameq(words[j], jl, "maxcpus") ||
+                                    parameq(words[j], jl, "possible_cpus") || parameq(words[j], jl, "nosmp") ||
+                                    parameq(words[j], jl, "reset_devices") || parameq(words[j], jl, "irqpoll") ||
+                                    parameq(words[j], jl, "pcie_ports") || parameq(words[j], jl, "usbcore.nousb") ||
+                                    parameq(words[j], jl, "module_blacklist")) {
+                                        k = strv_extend(&ret->ignored_params, NULL, words[j]);
+                                        if (k < 0)
+                                                return k;
+                                }
                                 if (wv && (key_is(words[j], "rd.driver.blacklist") ||
                                            key_is(words[j], "rdblacklist") ||
                                            key_is(words[j], "modprobe.blacklist"))) {
@@ -632,6 +644,7 @@ int capture_plan_build(const struct snapshot *s, struct capture_plan *ret) {
 
 void capture_plan_clear(struct capture_plan *c) {
         free(c->cmdline);
+        strv_free(c->ignored_params);
         free(c->cpus_param);
         strv_free(c->blacklist);
         *c = (struct capture_plan) {};

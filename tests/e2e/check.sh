@@ -55,6 +55,13 @@ json_has 'j["capture"]["cpus"] == 1' "Debian: nr_cpus=1"
 json_has 'j["arch"] == "x86_64" and j["kernel"] == "6.1.0-56-amd64"' "Debian: arch from the -amd64 release"
 json_has 'j["crashkernel"]["reserved"] == 256*2**20' "Debian: 256 MiB reserved"
 
+# ---- init arguments after "--" on /proc/cmdline swallow what kdump appends ----
+cp -a "$R/debian-kdump-tools" "$T/dashdash"
+printf '%s -- --init-flag\n' "$(cat "$R/debian-kdump-tools/proc/cmdline")" > "$T/dashdash/proc/cmdline"
+expect_exit 1 "params after --: warning" -- check --root "$T/dashdash" --json
+json_has '[f for f in j["findings"] if f["id"] == "capture.params-ignored" and "nr_cpus=1" in f["fields"]["IGNORED_PARAMS"]]' "params after --: nr_cpus=1 named as ignored"
+json_has 'j["capture"]["cpus"] == 8' "params after --: the capture kernel brings up all 8 CPUs"
+
 # ---- garbage /proc/iomem: clear error naming the file, exit 3, nothing written ----
 cp -a "$R/r7615-healthy" "$T/garbage"
 printf 'this is not iomem\n\001\002 junk : 12\n' > "$T/garbage/proc/iomem"
