@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "kdv/act.h"
+#include "kdv/atomic-file.h"
 #include "kdv/plan.h"
 
 /* Label value: backslash, double quote and line feed escaped (the only escapes the format has);
@@ -123,72 +124,11 @@ int prometheus_format(const struct snapshot *s, const struct plan *p, const stru
         return prometheus_format_at(s, p, f, (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000, out);
 }
 
-/* Hand over an fd (the cleanup then sees -1). */
-#define TAKE_PTR_FD(fd) ({ int _fd = (fd); (fd) = -1; _fd; })
-
-static int write_all(int fd, const char *p, size_t n) {
-        while (n > 0) {
-                ssize_t w = write(fd, p, n);
-                if (w < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += w;
-                n -= (size_t) w;
-        }
-        return 0;
-}
-
+/* The atomic writer is shared with the config rewriter (act/atomic-file.c): hidden temp file
+ * ".NAME.XXXXXX" (skipped by the collector's "*.prom" glob), fsync, rename, fsync the directory. */
 int prometheus_write_file(const char *path, const char *content) {
-        _cleanup_free_ char *dir = NULL, *tmp = NULL;
-        _cleanup_close_ int dfd = -1, fd = -1;
-        const char *slash, *base;
-        int k;
-
         if (!path || !content)
                 return -EINVAL;
-        slash = strrchr(path, '/');
-        base = slash ? slash + 1 : path;
-        if (!*base || streq(base, ".") || streq(base, ".."))
-                return -EINVAL;
-        if (!slash)
-                dir = strdup(".");
-        else if (slash == path)
-                dir = strdup("/");
-        else
-                dir = strndup(path, (size_t) (slash - path));
-        if (!dir)
-                return -ENOMEM;
-
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return -errno;
-
-        /* Named (not O_TMPFILE) so that rename() can replace the target atomically; the leading
-         * dot and the suffix keep it out of the collector's "*.prom" glob. */
-        if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) < 0) {
-                tmp = NULL;
-                return -ENOMEM;
-        }
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-
-        k = write_all(fd, content, strlen(content));
-        if (k == 0 && fchmod(fd, 0644) < 0)     /* node_exporter runs as its own user */
-                k = -errno;
-        if (k == 0 && fsync(fd) < 0)
-                k = -errno;
-        if (close(TAKE_PTR_FD(fd)) < 0 && k == 0)
-                k = -errno;
-        if (k == 0 && renameat(dfd, strrchr(tmp, '/') + 1, dfd, base) < 0)
-                k = -errno;
-        if (k < 0) {
-                (void) unlinkat(dfd, strrchr(tmp, '/') + 1, 0);
-                return k;
-        }
-        if (fsync(dfd) < 0)
-                return -errno;  /* renamed, but not known to be durable */
-        return 0;
+        /* mode 0644: node_exporter runs as its own user */
+        return atomic_file_write_path(path, content, strlen(content), 0644, NULL);
 }
