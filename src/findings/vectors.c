@@ -54,7 +54,7 @@ static char *remedy_text(const struct snapshot *s, const struct plan *p, bool fo
                               "check crashkernel= still fits)", k, var);
         if (v->blacklist_remedy) {
                 _cleanup_free_ char *l = join(v->blacklist_remedy, ",");
-                const char *param = s->flavor == KDUMP_FLAVOR_RHEL ? "rd.driver.blacklist" : "modprobe.blacklist";
+                const char *param = s->flavor == KDUMP_FLAVOR_DEBIAN ? "module_blacklist" : "rd.driver.blacklist"; /* as apply writes it (act/rewrite.c) */
                 strbuf_printf(&sb, "%sKeep %s out of the capture kernel: add %s=%s to %s (frees %u vectors)",
                               sb.len ? "; or: " : "", l, param, l, var, v->blacklist_saves);
         }
