@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,7 +30,9 @@
 #include "kdv/util.h"
 
 #define PCI_MAX_FUNCTIONS 65536u
-#define PCI_MAX_DUMP_FILE (64u << 20)
+/* A 4096-byte function takes ~13.6 KB of `lspci -xxxx` text: allow PCI_MAX_FUNCTIONS of them.
+ * The dump is validated as a stream, so the cap bounds time, not memory. */
+#define PCI_MAX_DUMP_FILE ((uint64_t) PCI_MAX_FUNCTIONS * 16384)
 
 /* Config space offsets and bits not all pciutils versions name (PCIe base spec 6.0 §7.5.3,
  * linux include/uapi/linux/pci_regs.h). */
@@ -314,34 +317,34 @@ static bool dump_line_is(const char *s, const char *fmt) {
         return true;
 }
 
-static int validate_dump(const char *path, const char *text, size_t len, struct pci_facts *p, size_t *ret_n) {
+static int validate_dump(const char *path, FILE *f, struct pci_facts *p, size_t *ret_n) {
         static const char *const hexfmt[] = { "##: ", "###: ", "####: ", "#####: ", "######: ",
                                               "#######: ", "########: " };
-        const char *line = text, *end = text + len;
+        _cleanup_free_ char *buf = NULL;
+        size_t cap = 0, n = 0;
         bool in_dev = false;
-        size_t n = 0;
         unsigned lineno = 0;
+        ssize_t r;
 
-        while (line < end) {
-                const char *nl = memchr(line, '\n', (size_t) (end - line));
-                size_t l;
-                char buf[260];
+        while ((r = getline(&buf, &cap, f)) >= 0) {
+                size_t l = (size_t) r;
 
                 lineno++;
-                if (!nl) {
+                if (memchr(buf, 0, l)) {
+                        fact_error_set(&p->error, path, lineno, "NUL byte: not an lspci text dump");
+                        return -EBADMSG;
+                }
+                if (l == 0 || buf[l - 1] != '\n') {
                         fact_error_set(&p->error, path, lineno, "last line is not terminated by a newline (libpci rejects it)");
                         return -EBADMSG;
                 }
-                l = (size_t) (nl - line);
+                buf[--l] = 0;
                 if (l > 253) {
                         fact_error_set(&p->error, path, lineno, "line longer than 253 characters (libpci rejects it)");
                         return -EBADMSG;
                 }
-                memcpy(buf, line, l);
-                buf[l] = 0;
                 if (l > 0 && buf[l - 1] == '\r')
                         buf[--l] = 0;
-                line = nl + 1;
 
                 if (dump_line_is(buf, "##:##.# ") || dump_line_is(buf, "####:##:##.# ") ||
                     dump_line_is(buf, "#####:##:##.# ")) {
@@ -359,14 +362,14 @@ static int validate_dump(const char *path, const char *text, size_t len, struct 
                 if (!in_dev)
                         continue;
                 for (size_t i = 0; i < ELEMENTSOF(hexfmt); i++) {
-                        unsigned off;
+                        unsigned off = 0;
                         const char *z;
 
                         if (!dump_line_is(buf, hexfmt[i]))
                                 continue;
-                        if (sscanf(buf, "%x: ", &off) != 1)
-                                break;
-                        z = strchr(buf, ' ') + 1;
+                        for (z = buf; *z != ':'; z++)
+                                off = off * 16 + (unsigned) (isdigit((unsigned char) *z) ? *z - '0' : (tolower((unsigned char) *z) - 'a' + 10));
+                        z += 2;
                         while (is_hex(z[0]) && is_hex(z[1]) && (!z[2] || z[2] == ' ')) {
                                 if (off >= 4096) {
                                         fact_error_set(&p->error, path, lineno,
@@ -386,6 +389,10 @@ static int validate_dump(const char *path, const char *text, size_t len, struct 
                         }
                         break;
                 }
+        }
+        if (ferror(f)) {
+                fact_error_set(&p->error, path, 0, "cannot read PCI dump: %s", strerror(errno));
+                return -EBADMSG;
         }
         *ret_n = n;
         return 0;
@@ -531,11 +538,10 @@ static int sysfs_extras(const struct root *r, struct pci_function *f) {
         return 0;
 }
 
-static int read_dump_file(const char *path, char **ret, size_t *ret_len, struct pci_facts *p) {
+static int open_dump_file(const char *path, FILE **ret, struct pci_facts *p) {
         _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *buf = NULL;
         struct stat st;
-        size_t len = 0;
+        FILE *f;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0) {
@@ -549,31 +555,14 @@ static int read_dump_file(const char *path, char **ret, size_t *ret_len, struct 
                 return -EBADMSG;
         }
         if ((uint64_t) st.st_size > PCI_MAX_DUMP_FILE) {
-                fact_error_set(&p->error, path, 0, "PCI dump larger than %u bytes, not read", PCI_MAX_DUMP_FILE);
+                fact_error_set(&p->error, path, 0, "PCI dump larger than %" PRIu64 " bytes, not read", PCI_MAX_DUMP_FILE);
                 return -EBADMSG;
         }
-        buf = malloc((size_t) st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (len < (size_t) st.st_size) {
-                ssize_t n = read(fd, buf + len, (size_t) st.st_size - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        fact_error_set(&p->error, path, 0, "cannot read PCI dump: %s", strerror(errno));
-                        return -EBADMSG;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-        }
-        buf[len] = 0;
-        if (memchr(buf, 0, len)) {
-                fact_error_set(&p->error, path, 0, "PCI dump contains NUL bytes: not an lspci text dump");
-                return -EBADMSG;
-        }
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
+        f = fdopen(fd, "re");
+        if (!f)
+                return -errno;
+        fd = -1;
+        *ret = f;
         return 0;
 }
 
@@ -588,19 +577,18 @@ int collect_pci(const struct root *r, const char *pci_dump, struct snapshot *s) 
         pci_facts_clear(p);
 
         if (pci_dump) {
-                _cleanup_free_ char *text = NULL;
-                size_t len = 0;
+                _cleanup_fclose_ FILE *f = NULL;
 
                 p->source = PCI_SOURCE_DUMP;
                 p->source_path = strdup(pci_dump);
                 if (!p->source_path)
                         return -ENOMEM;
-                k = read_dump_file(pci_dump, &text, &len, p);
+                k = open_dump_file(pci_dump, &f, p);
                 if (k == -EBADMSG)
                         goto invalid;
                 if (k < 0)
                         return k;
-                k = validate_dump(pci_dump, text, len, p, &expected);
+                k = validate_dump(pci_dump, f, p, &expected);
                 if (k < 0)
                         goto invalid;
                 if (expected == 0) {
