@@ -217,7 +217,9 @@ struct snapshot {
         char *kernel_version_banner;    /* /proc/version */
 
         enum fact_state cmdline_state;
+        struct fact_error cmdline_error;
         char *cmdline;                  /* /proc/cmdline, trimmed */
+        struct fact_error release_error;        /* proc/sys/kernel/osrelease unusable */
 
         struct iomem iomem;
         struct meminfo meminfo;

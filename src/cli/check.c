@@ -14,6 +14,14 @@ int cmd_check(const struct cli_args *a) {
         if (k < 0) {
                 fprintf(stderr, "kdump-validate: cannot read root '%s': %s\n",
                         a->collect.root ? a->collect.root : "/", strerror(-k));
+                if (a->format == REPORT_JSON && !a->diff) {
+                        /* consumers of --json always get a verdict */
+                        strbuf_append(&out, "{\n  \"verdict\": \"unknown\",\n  \"error\": ");
+                        strbuf_printf(&out, "\"cannot read root: %s\"\n}\n", strerror(-k));
+                        if (!out.oom)
+                                fwrite(out.buf, 1, out.len, stdout);
+                        strbuf_done(&out);
+                }
                 return EXIT_COULD_NOT_VALIDATE;
         }
         if (a->diff)

@@ -78,13 +78,18 @@ static char *strip(char *s) {
 
 /* A one-line file, trimmed. 1 with *ret (malloc'd), 0 unusable, -ENOMEM. A file with more than
  * one non-empty line is unusable (INVALID). */
+/* The kernel's own one-line files are short: the command line is at most COMMAND_LINE_SIZE
+ * (2048 on x86, 4096 at most elsewhere; CONFIG_CMDLINE can raise it), a release at most 64
+ * bytes (__NEW_UTS_LEN). 64 KiB leaves room and rejects hostile input early. */
+#define KDV_MAX_ONE_LINE (64u << 10)
+
 static int read_one_line(const struct root *r, const char *path, char **ret,
                          enum fact_state *state, struct fact_error *err) {
         _cleanup_free_ char *buf = NULL;
         char *s;
         int k;
 
-        k = read_input(r, path, KDV_MAX_PROC_FILE, &buf, state, err);
+        k = read_input(r, path, KDV_MAX_ONE_LINE, &buf, state, err);
         if (k <= 0)
                 return k;
         s = strip(buf);
@@ -105,13 +110,15 @@ static int collect_cmdline(const struct root *r, struct snapshot *s) {
 
         free(s->cmdline);
         s->cmdline = NULL;
-        k = read_input(r, "proc/cmdline", KDV_MAX_PROC_FILE, &buf, &s->cmdline_state, NULL);
+        fact_error_clear(&s->cmdline_error);
+        k = read_input(r, "proc/cmdline", KDV_MAX_ONE_LINE, &buf, &s->cmdline_state, &s->cmdline_error);
         if (k <= 0)
                 return k;
         c = strip(buf);
         /* The kernel prints one line (fs/proc/cmdline.c: saved_command_line + '\n'). */
         if (strchr(c, '\n')) {
                 s->cmdline_state = FACT_INVALID;
+                fact_error_set(&s->cmdline_error, "proc/cmdline", 2, "more than one line: not a kernel command line");
                 return 0;
         }
         s->cmdline = strdup(c);
@@ -336,13 +343,21 @@ static int collect_release_and_arch(const struct root *r, struct snapshot *s) {
                 }
         }
         if (!s->kernel_release) {
-                k = read_one_line(r, "proc/sys/kernel/osrelease", &v, &st, NULL);
+                fact_error_clear(&s->release_error);
+                k = read_one_line(r, "proc/sys/kernel/osrelease", &v, &st, &s->release_error);
                 if (k < 0)
                         return k;
-                if (k > 0 && *v && !strpbrk(v, " \t/"))
+                if (k > 0 && *v && strlen(v) <= 64 && !strpbrk(v, " \t/")) {
                         s->kernel_release = v;
-                else
+                        fact_error_clear(&s->release_error);
+                } else {
+                        if (k > 0)
+                                fact_error_set(&s->release_error, "proc/sys/kernel/osrelease", 1,
+                                               "not a kernel release (empty, longer than 64 bytes, or with spaces or '/')");
+                        else if (st == FACT_MISSING)
+                                fact_error_clear(&s->release_error);
                         free(v);
+                }
                 v = NULL;
         }
 

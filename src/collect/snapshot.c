@@ -32,6 +32,8 @@ void snapshot_free(struct snapshot *s) {
         free(s->kernel_release);
         free(s->kernel_version_banner);
         free(s->cmdline);
+        fact_error_clear(&s->cmdline_error);
+        fact_error_clear(&s->release_error);
         iomem_clear(&s->iomem);
         fact_error_clear(&s->meminfo.error);
         interrupts_clear(&s->interrupts);

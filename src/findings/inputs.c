@@ -195,6 +195,40 @@ static int check_kdump_configured(const struct snapshot *s, const struct plan *p
         return 0;
 }
 
+/* Variables the kdump tools read to build the capture kernel and find the dump target
+ * (kdumpctl prepare_cmdline, SUSE load.sh, kdump-config): a value that needs the shell to
+ * evaluate it ($VAR, $(...), `...`) is never evaluated here, so what depends on it is unknown. */
+static const char *const capture_variables[] = {
+        "KDUMP_COMMANDLINE", "KDUMP_COMMANDLINE_APPEND", "KDUMP_COMMANDLINE_REMOVE", "KDUMP_CPUS",
+        "KDUMP_CMDLINE", "KDUMP_CMDLINE_APPEND", "USE_KDUMP", "KDUMP_COREDIR", "KDUMP_SAVEDIR",
+        "KDUMP_KERNELVER",
+};
+
+static int findings_unevaluated(const struct shell_file *sf, struct findings *f) {
+        for (size_t i = 0; i < sf->n_vars; i++) {
+                const struct shell_assignment *a = &sf->vars[i];
+                struct fact_error e = { .file = sf->path, .line = a->line };
+                bool relevant = false;
+                int k;
+
+                if (!a->has_expansion || shell_file_get(sf, a->name) != a)
+                        continue;       /* only the assignment that counts (the last) */
+                for (size_t j = 0; j < ELEMENTSOF(capture_variables); j++)
+                        relevant = relevant || streq(a->name, capture_variables[j]);
+                if (!relevant)
+                        continue;
+                if (asprintf(&e.message, "%s uses shell expansion ($VAR, $(...) or `...`); kdump-validate "
+                             "never runs or evaluates it, so its value is unknown", a->name) < 0)
+                        return -ENOMEM;
+                k = add_invalid_config(f, "kdump_config", &e,
+                                       "The capture kernel's command line, CPU count or dump target cannot be derived from it.");
+                free(e.message);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
 int findings_inputs(const struct snapshot *s, const struct plan *p, struct findings *f) {
         /* No kdump and no crashkernel=: nothing depends on /proc/iomem, its absence is a note. */
         bool kdump_irrelevant = s->flavor == KDUMP_FLAVOR_NONE && !memory_requested_or_reserved(s, p);
@@ -202,8 +236,8 @@ int findings_inputs(const struct snapshot *s, const struct plan *p, struct findi
 
         /* ---- required: the running kernel's command line ---- */
         if (s->cmdline_state == FACT_INVALID) {
-                const struct fact_error e = { .file = (char *) "proc/cmdline", .message = (char *) "not a kernel command line" };
-                k = add_invalid(f, "proc/cmdline", &e,
+                const struct fact_error dflt = { .file = (char *) "proc/cmdline", .message = (char *) "not a kernel command line" };
+                k = add_invalid(f, "proc/cmdline", s->cmdline_error.message ? &s->cmdline_error : &dflt,
                                 "Without it, crashkernel= and the capture kernel's command line cannot be checked.");
                 if (k < 0)
                         return k;
@@ -244,6 +278,13 @@ int findings_inputs(const struct snapshot *s, const struct plan *p, struct findi
                         return k;
         }
 
+        if (s->release_error.message) {
+                k = add_invalid(f, "kernel release", &s->release_error,
+                                "The capture kernel's version (vector capacity, crashkernel= rules) is unknown.");
+                if (k < 0)
+                        return k;
+        }
+
         /* ---- everything else malformed: still "could not validate" ---- */
         if (s->meminfo.state == FACT_INVALID) {
                 k = add_invalid(f, "proc/meminfo", &s->meminfo.error, "Memory sizes from it cannot be used.");
@@ -280,6 +321,11 @@ int findings_inputs(const struct snapshot *s, const struct plan *p, struct findi
         if (s->kdump_sysconfig.state == FACT_INVALID) {
                 k = add_invalid_config(f, "kdump_config", &s->kdump_sysconfig.error,
                                 "The capture kernel's command line and CPU count cannot be derived from it.");
+                if (k < 0)
+                        return k;
+        }
+        if (s->kdump_sysconfig.state == FACT_OK) {
+                k = findings_unevaluated(&s->kdump_sysconfig, f);
                 if (k < 0)
                         return k;
         }

@@ -33,6 +33,8 @@
 #include <ctype.h>
 
 #include "kdv/plan.h"
+
+#define CAPTURE_MAX_CPUS 8192u
 #include "kdv/util.h"
 
 /* '-' and '_' are the same in kernel parameter names (kernel/params.c parameq). */
@@ -624,7 +626,9 @@ static int build(const struct snapshot *s, struct capture_plan *ret) {
                 }
 
                 if (param && (machine == 0 || limit <= machine)) {
-                        ret->cpus = limit > UINT32_MAX ? UINT32_MAX : (unsigned) limit;
+                        /* NR_CPUS is at most 8192 on x86_64 (arch/x86/Kconfig, MAXSMP): no kernel
+                         * brings up more, whatever the command line says */
+                        ret->cpus = limit > CAPTURE_MAX_CPUS ? CAPTURE_MAX_CPUS : (unsigned) limit;
                         ret->cpus_from_cmdline = true;
                         ret->cpus_param = strdup(param);
                         if (!ret->cpus_param)

@@ -116,7 +116,7 @@ static long parse_primary(struct expr_parser *e) {
                         expr_fail(e);
                         return 0;
                 }
-#define VAR(name, field) if (l == strlen(name) && strncmp(start, name, l) == 0) return e->vars->field
+#define VAR(name, field) if (l == strlen(name) && strncmp(start, name, l) == 0) return clampv((long) e->vars->field)
                 VAR("cpus", cpus);
                 VAR("msix", msix);
                 VAR("msi", msi);

@@ -62,6 +62,23 @@ expect_exit 1 "params after --: warning" -- check --root "$T/dashdash" --json
 json_has '[f for f in j["findings"] if f["id"] == "capture.params-ignored" and "nr_cpus=1" in f["fields"]["IGNORED_PARAMS"]]' "params after --: nr_cpus=1 named as ignored"
 json_has 'j["capture"]["cpus"] == 8' "params after --: the capture kernel brings up all 8 CPUs"
 
+# ---- symlinks in a captured tree resolve inside it, with openat2 and with the pre-5.6 fallback ----
+cp -a "$R/r7615-healthy" "$T/links"
+mkdir -p "$T/links/etc/x"
+printf 'root=/dev/sda1 crashkernel=128M\n' > "$T/links/etc/x/cmdline-in-root"
+rm "$T/links/proc/cmdline"
+ln -s ../../../../../../../etc/x/cmdline-in-root "$T/links/proc/cmdline"   # ".." past the root stops at it
+ln -s /etc/x "$T/links/abs"                                              # absolute: the root's /etc/x
+rm "$T/links/etc/kdump.conf"; ln -s /abs/../../../etc/kdump.conf.real "$T/links/etc/kdump.conf"
+cp "$R/r7615-healthy/etc/kdump.conf" "$T/links/etc/kdump.conf.real"
+for mode in openat2 fallback; do
+        if [ $mode = fallback ]; then export KDV_NO_OPENAT2=1; fi
+        expect_exit 1 "links ($mode): runs" -- check --root "$T/links" --arch x86_64 --json
+        json_has 'j["crashkernel"]["requested_text"] == "128M"' "links ($mode): proc/cmdline read through a link that climbs past the root"
+        json_has 'j["facts"]["kdump.conf"]["state"] == "ok"' "links ($mode): etc/kdump.conf through an absolute link"
+        unset KDV_NO_OPENAT2
+done
+
 # ---- garbage /proc/iomem: clear error naming the file, exit 3, nothing written ----
 cp -a "$R/r7615-healthy" "$T/garbage"
 printf 'this is not iomem\n\001\002 junk : 12\n' > "$T/garbage/proc/iomem"
