@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The whole test suite from a clean clone: dependencies, build, `make check`, the same suite
-# again under ASan+UBSan; ends with one line "N passed, N failed".
+# again under ASan+UBSan, a libFuzzer smoke run of every parser (make fuzz-smoke), and the real
+# kdump test under QEMU (make check-vm: the seed incident and its fix on Debian's kernel; root
+# only, skipped with KDV_SKIP_VM=1); ends with one line "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$(id -u)" = 0 ]; then "$top/tests/install-deps.sh" || exit 1; fi
@@ -27,5 +29,27 @@ run_suite() { # run_suite NAME CONFIGURE-ARGS...
 }
 run_suite plain
 run_suite sanitizers --enable-sanitizers
+
+# libFuzzer smoke run: each target a few seconds from the committed seeds (one result per target)
+if [ -f "$top/build-plain/Makefile" ]; then
+        make -C "$top/build-plain" fuzz-smoke >"$top/build-plain/fuzz-smoke.log" 2>&1
+        grep -E '^(ok|FAIL) ' "$top/build-plain/fuzz-smoke.log" | sed 's/^/[fuzz] /'
+        p=$(grep -c '^ok ' "$top/build-plain/fuzz-smoke.log"); f=$(grep -c '^FAIL ' "$top/build-plain/fuzz-smoke.log")
+        passed=$((passed + p)); failed=$((failed + f))
+        [ "$p" -gt 0 ] || { tail -30 "$top/build-plain/fuzz-smoke.log"; failed=$((failed + 1)); }
+fi
+
+# The real-kernel kdump test (QEMU, TCG): needs root to install its packages and boot
+if [ -f "$top/build-plain/Makefile" ] && [ "$(id -u)" = 0 ] && [ -z "${KDV_SKIP_VM:-}" ]; then
+        make -C "$top/build-plain" check-vm >"$top/build-plain/check-vm.log" 2>&1
+        grep -E '^(ok|not ok)|^vm-accuracy' "$top/build-plain/check-vm.log" | sed 's/^/[vm] /'
+        line=$(grep -E '^vm: [0-9]+ passed, [0-9]+ failed' "$top/build-plain/check-vm.log" | tail -1)
+        if [ -n "$line" ]; then
+                p=$(echo "$line" | sed 's/^vm: \([0-9]*\) passed.*/\1/'); f=$(echo "$line" | sed 's/.* \([0-9]*\) failed.*/\1/')
+                passed=$((passed + p)); failed=$((failed + f))
+        else
+                tail -40 "$top/build-plain/check-vm.log"; failed=$((failed + 1))
+        fi
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
