@@ -74,6 +74,9 @@ struct memory_plan {
         bool initramfs_size_known;
         uint64_t reserved;              /* what is reserved now */
         uint64_t recommended;           /* the crashkernel= size to recommend (rounded up) */
+        /* the inputs of the estimate, to price another CPU count (memory_plan_estimate_at) */
+        uint64_t initrd_packed, initrd_unpacked, system_ram;
+        unsigned tmpfs_pct;
 };
 
 /* The estimate for an initramfs of the given packed/unpacked size at CPUS capture CPUs; parts
@@ -81,6 +84,8 @@ struct memory_plan {
  * initramfs_options=size=90%). */
 uint64_t memory_estimate(uint64_t initrd_packed, uint64_t initrd_unpacked, unsigned cpus,
                          uint64_t system_ram, unsigned tmpfs_pct, struct memory_plan *parts);
+/* The estimate of plan M had the capture kernel CPUS CPUs (0 when M is not known). */
+uint64_t memory_plan_estimate_at(const struct memory_plan *m, unsigned cpus);
 /* Headroom the recommendation adds over the estimate (and memory.tight's margin). */
 uint64_t memory_headroom(uint64_t estimate);
 

@@ -49,9 +49,22 @@ static char *remedy_text(const struct snapshot *s, const struct plan *p, bool fo
         unsigned k = for_dump_target && v->min_cpus_any_order ? v->min_cpus_any_order : v->min_cpus;
         struct strbuf sb = {};
 
-        if (k > 0 && k != v->capture_cpus)
-                strbuf_printf(&sb, "Boot the capture kernel with nr_cpus=%u (in %s; each CPU costs capture memory, "
-                              "check crashkernel= still fits)", k, var);
+        if (k > 0 && k != v->capture_cpus) {
+                /* what the extra CPUs cost, against what is reserved (plan/memory.c) */
+                uint64_t need = memory_plan_estimate_at(&p->memory, k), have = p->memory.reserved;
+                char b1[32], b2[32], b3[32];
+
+                strbuf_printf(&sb, "Boot the capture kernel with nr_cpus=%u (in %s", k, var);
+                if (need && have >= need + memory_headroom(need))
+                        strbuf_printf(&sb, "; capture memory at %u CPUs: about %s, %s reserved: fits)", k,
+                                      format_size(need, b1), format_size(have, b2));
+                else if (need && have)
+                        strbuf_printf(&sb, "; capture memory at %u CPUs: about %s, only %s reserved: also set "
+                                      "crashkernel=%s and reboot)", k, format_size(need, b1), format_size(have, b2),
+                                      format_kernel_size((need + memory_headroom(need) + 64 * MiB - 1) / (64 * MiB) * (64 * MiB), b3));
+                else
+                        strbuf_printf(&sb, "; each CPU costs capture memory: check crashkernel= still fits)");
+        }
         if (v->blacklist_remedy) {
                 _cleanup_free_ char *l = join(v->blacklist_remedy, ",");
                 const char *param = s->flavor == KDUMP_FLAVOR_DEBIAN ? "module_blacklist" : "rd.driver.blacklist"; /* as apply writes it (act/rewrite.c) */

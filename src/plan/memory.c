@@ -197,8 +197,11 @@ int memory_plan_build(const struct snapshot *s, const struct capture_plan *cap,
 
         /* The snapshot carries no initramfs size: use the measured minimal image (lower bound). */
         m.initramfs_size_known = false;
-        m.estimate = memory_estimate(MEM_DEFAULT_INITRD_PACKED, MEM_DEFAULT_INITRD_UNPACKED, cpus, ram,
-                                     rootfs_tmpfs_pct(capture_cmdline), &m);
+        m.initrd_packed = MEM_DEFAULT_INITRD_PACKED;
+        m.initrd_unpacked = MEM_DEFAULT_INITRD_UNPACKED;
+        m.system_ram = ram;
+        m.tmpfs_pct = rootfs_tmpfs_pct(capture_cmdline);
+        m.estimate = memory_estimate(m.initrd_packed, m.initrd_unpacked, cpus, ram, m.tmpfs_pct, &m);
         m.known = true;
 
         if (ck) {
@@ -228,4 +231,10 @@ int memory_plan_build(const struct snapshot *s, const struct capture_plan *cap,
 
         *ret = m;
         return 0;
+}
+
+uint64_t memory_plan_estimate_at(const struct memory_plan *m, unsigned cpus) {
+        if (!m->known)
+                return 0;
+        return memory_estimate(m->initrd_packed, m->initrd_unpacked, cpus, m->system_ram, m->tmpfs_pct, NULL);
 }

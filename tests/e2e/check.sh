@@ -55,6 +55,12 @@ json_has 'j["capture"]["cpus"] == 1' "Debian: nr_cpus=1"
 json_has 'j["arch"] == "x86_64" and j["kernel"] == "6.1.0-56-amd64"' "Debian: arch from the -amd64 release"
 json_has 'j["crashkernel"]["reserved"] == 256*2**20' "Debian: 256 MiB reserved"
 
+# ---- the seed incident's device set (oracle b-blk-enospc, measured on Debian 6.1) ----
+expect_exit 2 "incident: the dump disk is at risk at nr_cpus=1" -- check --root "$FIX/oracle/b-blk-enospc/root" --json
+json_has '[f for f in j["findings"] if f["id"] == "vectors.dump-target-at-risk" and f["subject"].startswith("0000:00:07.0")]' "incident: virtio_blk on 0000:00:07.0 named"
+json_has 'j["vectors"]["min_cpus"] == 2 and j["vectors"]["capture_cpus"] == 1' "incident: min_cpus 2"
+json_has '[f for f in j["findings"] if f["id"] == "vectors.dump-target-at-risk" and "nr_cpus=2" in f["remedy"] and "fits" in f["remedy"]]' "incident: the remedy prices 2 CPUs against the 256 MiB reservation"
+
 # ---- init arguments after "--" on /proc/cmdline swallow what kdump appends ----
 cp -a "$R/debian-kdump-tools" "$T/dashdash"
 printf '%s -- --init-flag\n' "$(cat "$R/debian-kdump-tools/proc/cmdline")" > "$T/dashdash/proc/cmdline"
