@@ -77,8 +77,9 @@ boot() {
         set -- $(grep -v '^[[:space:]]*#' "$here/devices/$set.conf" | sed "s|\\\$IMGDIR|$d|g")
         t=$(date +%s)
         # QEMU 7.2's multi-threaded TCG has been seen to segfault while the guest brings up its
-        # CPUs: a crash of the emulator (killed by a signal, no guest result) is run again, at most
-        # twice, and said so; a timeout is not
+        # CPUs, and to stall the guest kernel before it ever reaches our init: an emulator crash
+        # (killed by a signal) or a timeout before the guest's first "KDV:" line is run again, at
+        # most twice, and said so. A timeout once our init runs is a real result, never retried.
         for try in 1 2 3; do
                 rm -f "$W/$name.log" "$d/dump.img" "$d/nv0.img"
                 truncate -s 256M "$d/dump.img"
@@ -91,7 +92,12 @@ boot() {
                         "$@" >"$d/qemu.out" 2>&1
                 rc=$?
                 grep -aq "KDV: poweroff" "$W/$name.log" 2>/dev/null && break
-                [ "$rc" -gt 128 ] && [ "$rc" != 137 ] || break
+                if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+                        grep -aq "KDV: " "$W/$name.log" 2>/dev/null && break
+                        echo "try $try: guest stalled before init, timed out at $(( $(date +%s) - t ))s" >>"$W/$name.retries"
+                        continue
+                fi
+                [ "$rc" -gt 128 ] || break
                 echo "try $try: qemu died with signal $((rc - 128)) at $(( $(date +%s) - t ))s" >>"$W/$name.retries"
         done
         echo "$(( $(date +%s) - t ))" >"$W/$name.time"
