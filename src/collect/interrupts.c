@@ -131,6 +131,11 @@ int interrupts_parse(const char *text, struct interrupts *ret) {
                 q = skip_blank(line, end);
                 if (q == end)
                         continue;       /* blank lines: never from the kernel, harmless */
+                /* Every row ends with seq_putc(p, '\n') (kernel/irq/proc.c show_interrupts(),
+                 * arch_show_interrupts()); a last row without one was cut off (a partial read or a
+                 * copy truncated at a size limit) and its counts or names cannot be trusted. */
+                if (!eol)
+                        FAIL("last line \"%.*s\" ends without a newline: the file is truncated", linelen, line);
 
                 if (!have_header) {
                         /* "           CPU0       CPU1 ..." */

@@ -11,6 +11,10 @@
 
 #define IOMEM_FILE "proc/iomem"
 #define IOMEM_MAX_RANGES 1000000u
+/* r_show() prints "%*s%0*llx-%0*llx : %s\n": at most 2 * MAX_IORES_LEVEL (5) spaces, two
+ * 16-digit addresses and the resource name (a driver string such as "0000:00:02.0" or
+ * "ACPI Non-volatile Storage"); a line longer than a page never comes from the kernel. */
+#define IOMEM_MAX_LINE 4096u
 
 void iomem_clear(struct iomem *m) {
         if (!m)
@@ -62,6 +66,7 @@ static int parse_hex_u64(const char *p, uint64_t *ret) {
 
 int iomem_parse(const char *text, struct iomem *ret) {
         struct iomem m = {};
+        _cleanup_free_ unsigned *linenos = NULL;
         size_t cap = 0;
         unsigned lineno = 0;
         bool any_nonzero = false;
@@ -89,6 +94,9 @@ int iomem_parse(const char *text, struct iomem *ret) {
                 if (len > 0 && q[len - 1] == '\r')
                         len--;
                 linelen = len > 60 ? 60 : (int) len;
+                if (len > IOMEM_MAX_LINE) {
+                        FAIL("line of %zu characters (the kernel prints at most %u per resource)", len, IOMEM_MAX_LINE);
+                }
 
                 /* Blank lines never come from the kernel; skip them (captures often end with one). */
                 {
@@ -155,6 +163,12 @@ int iomem_parse(const char *text, struct iomem *ret) {
                                 goto fail;
                         }
                         m.ranges = n;
+                        unsigned *l = reallocarray(linenos, ncap, sizeof(*l));
+                        if (!l) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        linenos = l;
                         cap = ncap;
                 }
                 m.ranges[m.n_ranges] = (struct iomem_range) {
@@ -167,6 +181,7 @@ int iomem_parse(const char *text, struct iomem *ret) {
                         r = -ENOMEM;
                         goto fail;
                 }
+                linenos[m.n_ranges] = lineno;
                 m.n_ranges++;
                 prev_depth = (int) (spaces / 2);
                 if (start != 0 || end != 0)
@@ -178,6 +193,44 @@ int iomem_parse(const char *text, struct iomem *ret) {
         }
 
         m.all_zero = !any_nonzero;
+        /* The resource tree is strict (kernel/resource.c __request_resource(): a new resource
+         * must lie within its parent, "if (end > root->end) return root", and is linked into the
+         * parent's child list in ascending order, refusing any overlap with a sibling). r_show()
+         * walks that tree depth-first, so a child lies within the line it is indented under and
+         * siblings ascend without overlapping. Without CAP_SYS_ADMIN all addresses print as 0,
+         * so the check only applies to a capture with real addresses. */
+        if (!m.all_zero) {
+                /* stack[d]: index of the last range seen at depth d on the current path */
+                size_t stack[16] = {};
+
+                for (size_t i = 0; i < m.n_ranges; i++) {
+                        const struct iomem_range *c = &m.ranges[i];
+                        unsigned d = c->depth;
+
+                        lineno = linenos[i];
+                        if (d >= ELEMENTSOF(stack)) {
+                                FAIL("nested deeper than %zu levels (the kernel stops at 5)", ELEMENTSOF(stack));
+                        }
+                        if (d > 0) {
+                                const struct iomem_range *pa = &m.ranges[stack[d - 1]];
+                                if (c->start < pa->start || c->end > pa->end) {
+                                        FAIL("range %" PRIx64 "-%" PRIx64 " \"%s\" is not within its parent %" PRIx64 "-%" PRIx64 " \"%s\" (line %u)",
+                                             c->start, c->end, c->name, pa->start, pa->end, pa->name, linenos[stack[d - 1]]);
+                                }
+                        }
+                        /* the previous sibling: the last range at this depth, if it has the same parent */
+                        if (i > 0 && m.ranges[i - 1].depth >= d &&
+                            (d == 0 || stack[d] > stack[d - 1])) {
+                                const struct iomem_range *sb = &m.ranges[stack[d]];
+                                if (c->start <= sb->end) {
+                                        FAIL("range %" PRIx64 "-%" PRIx64 " \"%s\" %s the range %" PRIx64 "-%" PRIx64 " \"%s\" before it at the same level (line %u); the kernel keeps them ascending and disjoint",
+                                             c->start, c->end, c->name, c->end >= sb->start ? "overlaps" : "is below",
+                                             sb->start, sb->end, sb->name, linenos[stack[d]]);
+                                }
+                        }
+                        stack[d] = i;
+                }
+        }
         if (!m.all_zero)
                 for (size_t i = 0; i < m.n_ranges; i++)
                         if (m.ranges[i].depth == 0 && streq(m.ranges[i].name, "System RAM")) {

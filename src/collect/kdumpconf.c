@@ -7,12 +7,31 @@
  * kdump_get_conf_val returns the last match; kdumpctl's parse_config rejects duplicates, which is
  * for findings to report, not a parse error here.
  * Malformed (FACT_INVALID, file:line): a directive that is not a plain word of letters, digits,
- * '_' or '-' (kdumpctl would reject it as an invalid option), or a NUL byte. */
+ * '_' or '-' (kdumpctl would reject it as an invalid option), or a NUL byte; a second dump
+ * target (kdumpctl check_config/parse_config, rhkdump/kdump-utils @ 01613b7: raw, ext[234],
+ * minix, btrfs, xfs, nfs, ssh (virtiofs in newer releases) and a dracut_args with --mount all
+ * set the one "_target"; a second one fails with "More than one dump targets specified" and
+ * kdumpctl start stops there, research/anchors-tools.md §1.6); a dracut_args value with an
+ * unbalanced double quote (it cannot be split into dracut arguments, so neither we nor a
+ * reader can tell which drivers --omit-drivers keeps out or what --mount mounts). */
 #include "kdv/collect.h"
 #include "kdv/util.h"
 
 static bool is_blank(char c) {
         return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static bool is_dump_target(const char *key, size_t len, const char *value, size_t vlen) {
+        static const char *const targets[] = {
+                "raw", "ext2", "ext3", "ext4", "minix", "btrfs", "xfs", "nfs", "ssh", "virtiofs",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(targets); i++)
+                if (strlen(targets[i]) == len && memcmp(key, targets[i], len) == 0)
+                        return true;
+        /* kdumpctl: dracut_args with "--mount" is a target too */
+        return len == strlen("dracut_args") && memcmp(key, "dracut_args", len) == 0 &&
+                memmem(value, vlen, "--mount", strlen("--mount"));
 }
 
 static bool is_key_char(char c) {
@@ -22,7 +41,7 @@ static bool is_key_char(char c) {
 
 int kdump_conf_parse(const char *text, size_t len, const char *path, struct kdump_conf *ret) {
         const char *p = text, *end = text + len;
-        unsigned line = 0;
+        unsigned line = 0, target_line = 0;
         bool failed = false;
 
         *ret = (struct kdump_conf) { .state = FACT_OK };
@@ -75,6 +94,30 @@ int kdump_conf_parse(const char *text, size_t len, const char *path, struct kdum
                 if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {
                         v++;
                         vlen -= 2;
+                }
+
+                if (is_dump_target(s, (size_t) (k_end - s), v, vlen)) {
+                        if (target_line > 0 && !failed) {
+                                fact_error_set(&ret->error, path, line,
+                                               "more than one dump target: '%.*s' after the target on line %u "
+                                               "(kdumpctl refuses to start: \"More than one dump targets specified\")",
+                                               (int) (k_end - s), s, target_line);
+                                failed = true;
+                        }
+                        if (target_line == 0)
+                                target_line = line;
+                }
+                if ((size_t) (k_end - s) == strlen("dracut_args") && memcmp(s, "dracut_args", k_end - s) == 0 &&
+                    !failed) {
+                        size_t quotes = 0;
+                        for (size_t i = 0; i < vlen; i++)
+                                quotes += v[i] == '"';
+                        if (quotes % 2 != 0) {
+                                fact_error_set(&ret->error, path, line,
+                                               "unbalanced double quote in dracut_args: the value cannot be split "
+                                               "into dracut arguments");
+                                failed = true;
+                        }
                 }
 
                 n = realloc(ret->directives, (ret->n_directives + 1) * sizeof(*n));

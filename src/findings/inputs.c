@@ -369,6 +369,41 @@ int findings_inputs(const struct snapshot *s, const struct plan *p, struct findi
                 if (k < 0)
                         return k;
         }
+        /* collect/proc.c read_input() leaves "not found" for a file the capture simply lacks
+         * (proc/meminfo is optional: System RAM comes from /proc/iomem); a file that is there
+         * but cannot be read is worth a note naming it. */
+        if (s->meminfo.state == FACT_MISSING && s->meminfo.error.message &&
+            !startswith(s->meminfo.error.message, "not found")) {
+                _cleanup_free_ char *msg = NULL;
+
+                if (asprintf(&msg, "%s: %s. Memory sizes from it (MemTotal) are not used.",
+                             s->meminfo.error.file ? s->meminfo.error.file : "proc/meminfo",
+                             s->meminfo.error.message) < 0)
+                        return -ENOMEM;
+                k = add_unavailable(f, SEVERITY_INFO, "proc/meminfo", msg,
+                                    s->live ? "Run kdump-validate as root."
+                                            : "Copy /proc/meminfo of the machine into proc/meminfo under the root directory, readable by the user running the check.");
+                if (k < 0)
+                        return k;
+        }
+        /* collect/pci.c: usable PCI facts (FACT_OK) that still carry an error name a file
+         * libpci could not read (a function's config space): its capabilities count as none. */
+        if (s->pci.state == FACT_OK && s->pci.error.message) {
+                struct finding *x;
+                _cleanup_free_ char *where = format_fact_error(&s->pci.error, "pci"), *msg = NULL;
+
+                if (!where || asprintf(&msg, "%s. The interrupt vectors of that function in the capture kernel are "
+                                       "estimated without them.", where) < 0)
+                        return -ENOMEM;
+                x = findings_add(f, "input.unavailable", SEVERITY_INFO, "pci", msg,
+                                 s->live ? "Run kdump-validate as root."
+                                         : "Capture the tree as root, so that every PCI config file is readable.");
+                if (!x)
+                        return -ENOMEM;
+                finding_add_field(x, "INPUT", "pci");
+                if (s->pci.error.file)
+                        finding_add_field(x, "FILE", "%s", s->pci.error.file);
+        }
         if (s->initramfs.state == FACT_MISSING && s->flavor != KDUMP_FLAVOR_NONE) {
                 _cleanup_free_ char *msg = NULL;
 

@@ -549,6 +549,22 @@ int crashkernel_parse(const char *cmdline, uint64_t system_ram, const char *arch
                         if (k < 0)
                                 goto finish;
                 }
+                /* size@offset asks memblock for exactly [offset, offset + size): [6.12]
+                 * crash_reserve.c reserve_crashkernel_generic() "search_end = crash_base +
+                 * crash_size" and pre-generic x86 ([6.1] setup.c reserve_crashkernel()
+                 * "memblock_phys_alloc_range(crash_size, SZ_1M, crash_base, crash_base + crash_size)").
+                 * When the sum wraps past 2^64 the range is empty: nothing is allocated and the
+                 * kernel prints "crashkernel reservation failed - memory is in use." */
+                if (r.valid && r.size > 0 && r.offset > UINT64_MAX - r.size) {
+                        char b1[32];
+                        r.valid = false;
+                        k = set_error(&r.error, "the offset 0x%" PRIx64 " plus the size %s runs past the end of the 64-bit "
+                                      "address space, so the range [offset, offset + size) the kernel asks memblock for is empty "
+                                      "(\"crashkernel reservation failed - memory is in use.\")",
+                                      r.offset, format_size(r.size, b1));
+                        if (k < 0)
+                                goto finish;
+                }
                 /* Pre-generic x86 ([6.1] setup.c:561-568): if the plain form fails or is zero, try ,high. */
                 if ((!r.valid || r.size == 0) && high && m.arch == CK_X86_64 && !m.generic)
                         use_high = true;

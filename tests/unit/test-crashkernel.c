@@ -48,6 +48,16 @@ static void syntax_tests(void) {
         ck("crashkernel=2G-64G:256M,64G-:512M", 2047 * M, "x86_64", NULL);
         is_int(R.size, 256 * M, "range: unknown release uses the newest rule (round-up)");
 
+        /* offset + size wrapping past 2^64: memblock is asked for an empty range */
+        ck("crashkernel=256M@0xffffffffffffffff", 8 * G, "x86_64", "6.12.0");
+        ok(!R.valid && R.offset == UINT64_MAX && R.error && strstr(R.error, "0xffffffffffffffff") &&
+           strstr(R.error, "memory is in use"), "size@offset wrapping 64 bits is invalid, error names the offset");
+        ck("crashkernel=512M-:128M@0xfffffffff8000000", 4 * G, "x86_64", "6.12.0");
+        ok(!R.valid && R.error && strstr(R.error, "0xfffffffff8000000"), "range@offset wrapping 64 bits is invalid");
+        ck("crashkernel=128M@0xfffffffff8000000", 8 * G, "x86_64", "6.12.0");
+        ok(!R.valid, "size@offset ending exactly at 2^64: crash_base + crash_size wraps to 0, invalid");
+        ck("crashkernel=128M@0xfffffffff0000000", 8 * G, "x86_64", "6.12.0");
+        ok(R.valid && R.offset == 0xfffffffff0000000ull, "size@offset below 2^64 does not wrap (left to the reservation check)");
         ck("crashkernel=512M-:128M@64M", 4 * G, "x86_64", "6.1.0");
         ok(R.size == 128 * M && R.offset == 64 * M, "range@offset");
         ck("crashkernel=512M-:128M@", 4 * G, "x86_64", "6.1.0");
@@ -419,10 +429,55 @@ static void plan_tests(void) {
         crashkernel_request_clear(&R);
 }
 
+/* findings/inputs.c: optional inputs present but unreadable are noted, by file. */
+static void input_notes_tests(void) {
+        struct snapshot s;
+        struct plan p = {};
+        struct findings f = {};
+        const struct finding *x;
+
+        base_snapshot(&s, "crashkernel=256M");
+        s.meminfo.state = FACT_MISSING;
+        s.meminfo.error = (struct fact_error) { .file = (char *) "proc/meminfo",
+                                                .message = (char *) "permission denied (run as root to read it)" };
+        s.pci.state = FACT_OK;
+        s.pci.error = (struct fact_error) { .file = (char *) "sys/bus/pci/devices/0000:00:02.0/config",
+                                            .message = (char *) "cannot be read (Permission denied)" };
+        is_int(findings_inputs(&s, &p, &f), 0, "findings_inputs runs");
+        x = NULL;
+        for (size_t i = 0; i < f.n; i++)
+                if (streq(f.items[i].id, "input.unavailable") && strstr(f.items[i].message, "proc/meminfo"))
+                        x = &f.items[i];
+        ok(x && x->severity == SEVERITY_INFO && strstr(x->message, "permission denied"),
+           "unreadable proc/meminfo: input.unavailable note (info) naming the file");
+        x = NULL;
+        for (size_t i = 0; i < f.n; i++)
+                if (streq(f.items[i].id, "input.unavailable") && streq_ptr(field(&f.items[i], "FILE"),
+                                                                            "sys/bus/pci/devices/0000:00:02.0/config"))
+                        x = &f.items[i];
+        ok(x && x->severity == SEVERITY_INFO && strstr(x->message, "0000:00:02.0/config"),
+           "unreadable PCI config with usable PCI facts: info note naming the file");
+        ok(!find(&f, "input.invalid"), "neither is reported as invalid");
+        findings_clear(&f);
+
+        /* a capture that simply lacks meminfo (System RAM comes from iomem): no note */
+        s.meminfo.error.message = (char *) "not found";
+        s.pci.error = (struct fact_error) {};
+        is_int(findings_inputs(&s, &p, &f), 0, "findings_inputs runs (meminfo not found)");
+        x = NULL;
+        for (size_t i = 0; i < f.n; i++)
+                if (streq(f.items[i].id, "input.unavailable") &&
+                    (streq_ptr(field(&f.items[i], "INPUT"), "proc/meminfo") || field(&f.items[i], "FILE")))
+                        x = &f.items[i];
+        ok(!x, "meminfo not found, PCI fine: no note about either");
+        findings_clear(&f);
+}
+
 int main(void) {
         syntax_tests();
         real_cmdline_tests();
         plan_tests();
+        input_notes_tests();
         crashkernel_request_clear(&R);
         return tap_done();
 }

@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "kdv/collect.h"
 #include "kdv/util.h"
@@ -443,6 +445,87 @@ static void test_sysfs_malformed(void) {
         collect_tmp(s);
         ok(s->pci.state == FACT_INVALID && s->pci.error.message && strstr(s->pci.error.message, "outside the root"),
            "config symlink leaving the root: invalid, not read");
+
+        /* sysfs numbers the kernel prints with %u/%d: junk is malformed, named by file */
+        snprintf(big, sizeof(big), "%s/sys/devices/pci0000:00/0000:00:1f.2/config", tmp_root);
+        unlink(big);
+        mkfile("sys/devices/pci0000:00/0000:00:1f.2/irq", "abc\n");
+        collect_tmp(s);
+        ok(s->pci.state == FACT_INVALID && streq_ptr(s->pci.error.file, "sys/bus/pci/devices/0000:00:1f.2/irq") &&
+           s->pci.n_functions == 0, "irq 'abc': invalid, names sys/bus/pci/devices/0000:00:1f.2/irq");
+        mkfile("sys/devices/pci0000:00/0000:00:1f.2/irq", "27\n");
+        mkfile("sys/devices/pci0000:00/0000:00:1f.2/dma_mask_bits", "99999999999999999999\n");
+        collect_tmp(s);
+        ok(s->pci.state == FACT_INVALID &&
+           streq_ptr(s->pci.error.file, "sys/bus/pci/devices/0000:00:1f.2/dma_mask_bits"),
+           "dma_mask_bits beyond int: invalid, names the file");
+        mkfile("sys/devices/pci0000:00/0000:00:1f.2/dma_mask_bits", "65\n");
+        collect_tmp(s);
+        ok(s->pci.state == FACT_INVALID && s->pci.error.message && strstr(s->pci.error.message, "0..64"),
+           "dma_mask_bits 65 (fls64 of a 64-bit mask is at most 64): invalid");
+        mkfile("sys/devices/pci0000:00/0000:00:1f.2/dma_mask_bits", "64\n");
+        collect_tmp(s);
+        ok(s->pci.state == FACT_OK && s->pci.n_functions == 1 && s->pci.functions[0].dma_mask_bits == 64 &&
+           s->pci.functions[0].irq_line == 27 && !s->pci.error.message, "dma_mask_bits 64, irq 27: ok, no error");
+
+        /* an attribute that is a symlink inside the root is fine (resolved on its own) */
+        mkfile("sys/devices/shared/vendor", "0x8086\n");
+        snprintf(big, sizeof(big), "%s/sys/devices/pci0000:00/0000:00:1f.2/vendor", tmp_root);
+        unlink(big);
+        mklink("sys/devices/pci0000:00/0000:00:1f.2/vendor", "../../shared/vendor");
+        collect_tmp(s);
+        ok(s->pci.state == FACT_OK && s->pci.n_functions == 1 && s->pci.functions[0].vendor_id == 0x8086,
+           "vendor symlinked within the root: ok");
+        unlink(big);
+        mklink("sys/devices/pci0000:00/0000:00:1f.2/vendor", "../../../../../../../../../../../../../etc/passwd");
+        collect_tmp(s);
+        /* resolved in the root it is missing (.. stops at the root), so libpci never gets to it */
+        ok(s->pci.state == FACT_INVALID && streq_ptr(s->pci.error.file, "sys/bus/pci/devices/0000:00:1f.2/vendor"),
+           "vendor symlinked out of the root with ..: invalid, names the file");
+        unlink(big);
+        mkfile("sys/devices/pci0000:00/0000:00:1f.2/vendor", "0x8086\n");
+        mklink("sys/devices/pci0000:00/0000:00:1f.2/revision", "../../../../../../../../../../../../../etc/passwd");
+        collect_tmp(s);
+        ok(s->pci.state == FACT_INVALID && s->pci.error.message && strstr(s->pci.error.message, "outside the root") &&
+           streq_ptr(s->pci.error.file, "sys/bus/pci/devices/0000:00:1f.2/revision"),
+           "optional revision symlinked out of the root: invalid, not read");
+        snprintf(big, sizeof(big), "%s/sys/devices/pci0000:00/0000:00:1f.2/revision", tmp_root);
+        unlink(big);
+
+        /* an unreadable config file (a capture made without root): usable facts, the file named */
+        mkfile("sys/devices/pci0000:00/0000:00:1f.2/config", "\x86\x80");
+        snprintf(big, sizeof(big), "%s/sys/devices/pci0000:00/0000:00:1f.2/config", tmp_root);
+        chmod(big, 0);
+        chmod(tmp_root, 0755);
+        {
+                int pfd[2];
+                char res[256] = "";
+                pid_t pid;
+
+                if (pipe(pfd) == 0 && (pid = fork()) >= 0) {
+                        if (pid == 0) {
+                                char out[256];
+                                close(pfd[0]);
+                                /* as root, read as nobody so that the mode counts */
+                                if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+                                        _exit(1);
+                                collect_tmp(s);
+                                snprintf(out, sizeof(out), "%d %zu %s", (int) s->pci.state, s->pci.n_functions,
+                                         s->pci.error.file ? s->pci.error.file : "-");
+                                if (write(pfd[1], out, strlen(out)) < 0)
+                                        _exit(1);
+                                _exit(0);
+                        }
+                        close(pfd[1]);
+                        if (read(pfd[0], res, sizeof(res) - 1) < 0)
+                                res[0] = 0;
+                        close(pfd[0]);
+                        waitpid(pid, NULL, 0);
+                }
+                is_str(res, "1 1 sys/bus/pci/devices/0000:00:1f.2/config",
+                       "config unreadable: FACT_OK (state 1), the function kept, error names the config file");
+        }
+        chmod(big, 0644);
 
         /* dump targets over a synthetic partition / mount table in the same kind of tree */
         fresh_tmp();

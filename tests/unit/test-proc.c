@@ -132,6 +132,19 @@ static void test_iomem_malformed(void) {
                 { "00000000-ffffffff : PCI\n\t00000000-00000fff : x\n", 2, "tab indentation", "tab" },
                 { "0x0-0xfff : Reserved\n", 1, "0x prefix", "'-'" },
                 { "-00000fff : Reserved\n", 1, "no start", "hexadecimal" },
+                /* the resource tree (kernel/resource.c __request_resource()) */
+                { "00100000-598ccfff : System RAM\n  42000000-5fffffff : Crash kernel\n", 2,
+                  "child ends beyond its parent", "not within its parent" },
+                { "00100000-598ccfff : System RAM\n  00000000-0fffffff : Crash kernel\n", 2,
+                  "child starts below its parent", "not within its parent" },
+                { "00000000-0009ffff : System RAM\n00050000-7fffffff : System RAM\n", 2,
+                  "overlapping siblings", "overlaps" },
+                { "00100000-1fffffff : System RAM\n00000000-0009ffff : System RAM\n", 2,
+                  "descending siblings", "is below" },
+                { "00000000-ffffffff : PCI\n  00000000-00000fff : a\n    00000000-000000ff : a1\n"
+                  "  00000800-00001fff : b\n", 4, "overlapping children after a grandchild", "overlaps" },
+                { "00000000-ffffffff : PCI\n  00000000-00000fff : a\n1000000000-1fffffffff : RAM\n"
+                  "  1000000000-2000000000 : x\n", 4, "child of the second parent beyond it", "not within" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
@@ -157,7 +170,7 @@ static void test_iomem_edge(void) {
 
         /* CRLF copy of a real snippet: same result as LF */
         r = iomem_parse("00001000-0009ffff : System RAM\r\n00100000-09bfefff : System RAM\r\n"
-                        "  15000000-15b252c1 : Kernel code\r\n", &m);
+                        "  01000000-01b252c1 : Kernel code\r\n", &m);
         is_int(r, 0, "iomem CRLF tolerated");
         ok(m.n_ranges == 3 && streq(m.ranges[2].name, "Kernel code") && m.ranges[2].depth == 1,
            "iomem CRLF: names without \\r");
@@ -183,6 +196,31 @@ static void test_iomem_edge(void) {
         r = iomem_parse("0000000000000000-ffffffffffffffff : System RAM\n", &m);
         ok(r == 0 && m.system_ram == UINT64_MAX, "iomem: System RAM of the whole space saturates");
         iomem_clear(&m);
+
+        /* children restart at the parent's start: siblings are per parent, not per depth */
+        r = iomem_parse("00000000-0fffffff : System RAM\n  01000000-01ffffff : Kernel code\n"
+                        "10000000-1fffffff : System RAM\n  10000000-10ffffff : Crash kernel\n"
+                        "    10000000-100fffff : x\n  11000000-1fffffff : y\n", &m);
+        is_int(r, 0, "iomem: children of different parents are not compared");
+        iomem_clear(&m);
+
+        /* a line longer than a page never comes from r_show() */
+        {
+                size_t n = 10 * 1024 * 1024;
+                _cleanup_free_ char *big = malloc(n + 64);
+                if (big) {
+                        int k = snprintf(big, 64, "00000000-0009ffff : System RAM\n100000000-1ffffffff : ");
+                        memset(big + k, 'R', n);
+                        strcpy(big + k + n, "\n");
+                        r = iomem_parse(big, &m);
+                        ok(r == -EBADMSG && m.error.line == 2 && m.error.message &&
+                           strstr(m.error.message, "characters"), "iomem: a 10 MB line is refused at line 2");
+                        iomem_clear(&m);
+                }
+                r = iomem_parse("00000000-0009ffff : System RAM\n", &m);
+                ok(r == 0, "iomem: ordinary line still parses");
+                iomem_clear(&m);
+        }
 
         /* nested System RAM (e.g. under a reserved parent) is not top-level */
         r = iomem_parse("00000000-ffffffff : Reserved\n  00000000-0fffffff : System RAM\n", &m);
@@ -389,7 +427,11 @@ static void test_interrupts_malformed(void) {
                 { "           CPU0       CPU1\n", 1, "only header", "no interrupt rows" },
                 { "  0:  1  IO-APIC 2-edge timer\n", 1, "no header", "header" },
                 { "   CPU0   CPU1\n  0:   5   IO-APIC   2-edge   timer\n", 2, "row with fewer counts than CPUs", "1 counts" },
-                { "   CPU0   CPU1\n  0:   5", 2, "truncated row", "1 counts" },
+                { "   CPU0   CPU1\n  0:   5", 2, "truncated row", "truncated" },
+                /* a complete-looking last row without its '\n' was still cut off (bad/interrupts-truncated) */
+                { "   CPU0\n  0:   5   IO-APIC   2-edge   timer\n  9:   0   IO-APIC   9-fa", 3,
+                  "last row without newline", "truncated" },
+                { "           CPU0       CPU1", 1, "header without newline", "truncated" },
                 { "   CPU0\n  0:   5   6   IO-APIC   2-edge   timer\n", 2, "more counts than CPUs", "more counts" },
                 { "   CPU0\n  0:   18446744073709551616   IO-APIC\n", 2, "count overflows 64 bits", "64 bits" },
                 { "   CPU0\n  0    5   IO-APIC   2-edge   timer\n", 2, "no colon", "IRQ: counts" },
@@ -490,6 +532,8 @@ static void snapshot_done(struct snapshot *s) {
         free(s->kernel_release);
         free(s->kernel_version_banner);
         free(s->cmdline);
+        fact_error_clear(&s->cmdline_error);
+        fact_error_clear(&s->release_error);
         iomem_clear(&s->iomem);
         fact_error_clear(&s->meminfo.error);
         interrupts_clear(&s->interrupts);

@@ -336,6 +336,30 @@ static void test_kdump_conf_tricky(void) {
 
         is_int(kdump_conf_parse("path /x\0y\n", 10, "etc/kdump.conf", &c), -EBADMSG, "NUL refused");
         kdump_conf_clear(&c);
+
+        /* kdumpctl check_config: one dump target only ("More than one dump targets specified") */
+        t = "path /var/crash; rm -rf /\nnfs $(hostname):/export\nssh `id`@host\n";
+        is_int(kdump_conf_parse(t, strlen(t), "etc/kdump.conf", &c), -EBADMSG, "two dump targets refused");
+        ok(c.state == FACT_INVALID && c.error.line == 3 && c.error.message &&
+           strstr(c.error.message, "More than one dump targets") && strstr(c.error.message, "line 2"),
+           "second target: error at its line, names the first");
+        is_str(kdump_conf_get(&c, "nfs"), "$(hostname):/export", "values are data, never evaluated");
+        kdump_conf_clear(&c);
+
+        t = "xfs UUID=1234\ndracut_args --mount \"/dev/sdb /mnt xfs defaults\"\n";
+        is_int(kdump_conf_parse(t, strlen(t), "etc/kdump.conf", &c), -EBADMSG, "dracut_args --mount is a second target");
+        is_int(c.error.line, 2, "dracut_args --mount: line 2");
+        kdump_conf_clear(&c);
+
+        t = "ssh user@host\nsshkey /root/.ssh/kdump_id_rsa\npath /var/crash\ndracut_args --omit-drivers \"a b\"\n";
+        is_int(kdump_conf_parse(t, strlen(t), "etc/kdump.conf", &c), 0, "one target with sshkey, path, dracut_args: fine");
+        kdump_conf_clear(&c);
+
+        t = "path /var/crash\ndracut_args --omit-drivers \"i40e\n";
+        is_int(kdump_conf_parse(t, strlen(t), "etc/kdump.conf", &c), -EBADMSG, "unbalanced quote in dracut_args refused");
+        ok(c.state == FACT_INVALID && c.error.line == 2 && c.error.message && strstr(c.error.message, "unbalanced"),
+           "unbalanced quote: error at line 2");
+        kdump_conf_clear(&c);
 }
 
 /* Random inputs from shell-special characters: never crash, always 0 or -EBADMSG. */
