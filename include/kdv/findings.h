@@ -47,6 +47,10 @@ extern const size_t n_finding_kinds;
  * Returns the finding (to attach fields) or NULL on OOM. id must be in the catalog. */
 struct finding *findings_add(struct findings *f, const char *id, enum severity sev,
                              const char *subject, const char *message, const char *remedy);
+/* The same, taking ownership of malloc'd message and remedy (freed here); a NULL message means
+ * the caller ran out of memory and nothing is added. */
+struct finding *findings_add_take(struct findings *f, const char *id, enum severity sev,
+                                  const char *subject, char *message, char *remedy);
 void finding_add_field(struct finding *f, const char *key, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 void findings_clear(struct findings *f);

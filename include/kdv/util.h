@@ -41,6 +41,9 @@ static inline const char *startswith(const char *s, const char *prefix) {
 /* Takes ownership semantics like systemd's TAKE_PTR. */
 #define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })
 
+/* asprintf() that returns the string, NULL on OOM. */
+char *strprintf(const char *fmt, ...) _printf_(1, 2);
+
 /* strv: NULL-terminated arrays of strings. */
 void strv_free(char **l);
 static inline void strv_freep(char ***l) { strv_free(*l); }

@@ -63,18 +63,6 @@
 #define REGION_MAX (64u * 1024u)        /* longest assignment we locate by re-parsing prefixes */
 #define LCS_MAX_CELLS (4u * 1024u * 1024u)
 
-static char *fmt(const char *f, ...) _printf_(1, 2);
-static char *fmt(const char *f, ...) {
-        va_list ap;
-        char *s;
-
-        va_start(ap, f);
-        if (vasprintf(&s, f, ap) < 0)
-                s = NULL;
-        va_end(ap);
-        return s;
-}
-
 static void set_str(char **dst, char *src) {
         free(*dst);
         *dst = src;
@@ -229,14 +217,14 @@ static char *value_edit(const char *value, const struct word_edit *e) {
 static char *replace_cpus(const char *w, size_t l, void *ud) {
         const char *eq = memchr(w, '=', l);
         size_t kl = eq ? (size_t) (eq - w) : l;
-        return fmt("%.*s=%u", (int) kl, w, *(unsigned *) ud);
+        return strprintf("%.*s=%u", (int) kl, w, *(unsigned *) ud);
 }
 
 static char *replace_list(const char *w, size_t l, void *ud) {
         const char *eq = memchr(w, '=', l);
         if (!eq || eq + 1 == w + l)
-                return fmt("%.*s%s%s", (int) (eq ? l : l), w, eq ? "" : "=", (const char *) ud);
-        return fmt("%.*s,%s", (int) l, w, (const char *) ud);
+                return strprintf("%.*s%s%s", (int) (eq ? l : l), w, eq ? "" : "=", (const char *) ud);
+        return strprintf("%.*s,%s", (int) l, w, (const char *) ud);
 }
 
 /* ---- the defaults a tool uses when the variable is unset ---- */
@@ -332,10 +320,10 @@ static char *quote_value(const char *v, char q) {
                 if (!safe_word_char(*c))
                         bare_ok = false;
         if (q == '\'' || q == '"')
-                return fmt("%c%s%c", q, v, q);
+                return strprintf("%c%s%c", q, v, q);
         if (bare_ok)
                 return strdup(v);
-        return fmt("\"%s\"", v);
+        return strprintf("\"%s\"", v);
 }
 
 /* Replace the value of the assignment A of file SF (parsed from TEXT) with VALUE, or append a new
@@ -362,7 +350,7 @@ static int text_set(const char *text, size_t len, const struct shell_file *sf, c
         }
 
         if (a->has_expansion || !a->value) {
-                *err = fmt("%s:%u: %s uses shell expansions ($..., `...`); not rewriting it", sf->path, a->line, name);
+                *err = strprintf("%s:%u: %s uses shell expansions ($..., `...`); not rewriting it", sf->path, a->line, name);
                 return -EBADMSG;
         }
         for (size_t i = 0; i < sf->n_vars; i++) {
@@ -370,7 +358,7 @@ static int text_set(const char *text, size_t len, const struct shell_file *sf, c
                 if (o == a)
                         continue;
                 if (o->line <= a->last_line && o->last_line >= a->line) {
-                        *err = fmt("%s:%u: %s shares its line with %s; not rewriting a line with several "
+                        *err = strprintf("%s:%u: %s shares its line with %s; not rewriting a line with several "
                                    "assignments", sf->path, a->line, name, o->name);
                         return -EBADMSG;
                 }
@@ -381,14 +369,14 @@ static int text_set(const char *text, size_t len, const struct shell_file *sf, c
                 return k;
         starts = l.start;
         if (a->line < 1 || a->last_line > l.n || a->last_line < a->line) {
-                *err = fmt("%s:%u: cannot locate %s", sf->path, a->line, name);
+                *err = strprintf("%s:%u: cannot locate %s", sf->path, a->line, name);
                 return -EBADMSG;
         }
         r0 = l.start[a->line - 1];
         r1 = l.start[a->last_line];
         region = text + r0;
         if (r1 - r0 > REGION_MAX) {
-                *err = fmt("%s:%u: the assignment of %s is too long to rewrite safely", sf->path, a->line, name);
+                *err = strprintf("%s:%u: the assignment of %s is too long to rewrite safely", sf->path, a->line, name);
                 return -EBADMSG;
         }
 
@@ -403,7 +391,7 @@ static int text_set(const char *text, size_t len, const struct shell_file *sf, c
         }
         if (r1 - r0 - s < strlen(name) + 1 || strncmp(region + s, name, strlen(name)) != 0 ||
             region[s + strlen(name)] != '=') {
-                *err = fmt("%s:%u: %s is not the first thing on its line; not rewriting it", sf->path, a->line, name);
+                *err = strprintf("%s:%u: %s is not the first thing on its line; not rewriting it", sf->path, a->line, name);
                 return -EBADMSG;
         }
         v = s + strlen(name) + 1;
@@ -423,7 +411,7 @@ static int text_set(const char *text, size_t len, const struct shell_file *sf, c
                         break;
         }
         if (e > r1 - r0) {
-                *err = fmt("%s:%u: cannot locate the value of %s", sf->path, a->line, name);
+                *err = strprintf("%s:%u: cannot locate the value of %s", sf->path, a->line, name);
                 return -EBADMSG;
         }
 
@@ -537,7 +525,7 @@ static int try_candidate(struct ctx *c, unsigned cpus, char *const *bl, struct r
                 struct strbuf sb = {};
                 for (char *const *m = bl; *m; m++) {
                         if (!rewrite_driver_name_is_safe(*m)) {
-                                ret->message = fmt("refusing to write module name '%s': not [a-z0-9_]", *m);
+                                ret->message = strprintf("refusing to write module name '%s': not [a-z0-9_]", *m);
                                 return -EILSEQ;
                         }
                         strbuf_printf(&sb, "%s%s", m == bl ? "" : ",", *m);
@@ -563,11 +551,11 @@ static int try_candidate(struct ctx *c, unsigned cpus, char *const *bl, struct r
                                  * line itself (KDUMP_COMMANDLINE empty) */
                                 suse_cpus = !cmd || (cmd->value && !*cmd->value);
                         }
-                        cpus_word = fmt("nr_cpus=%u", cpus);
+                        cpus_word = strprintf("nr_cpus=%u", cpus);
                         if (!cpus_word)
                                 return -ENOMEM;
                         if (suse_cpus) {
-                                char *nv = fmt("%u", cpus);
+                                char *nv = strprintf("%u", cpus);
                                 if (!nv)
                                         return -ENOMEM;
                                 ch[n_ch++] = (struct var_change) { "KDUMP_CPUS", nv };
@@ -608,16 +596,16 @@ static int try_candidate(struct ctx *c, unsigned cpus, char *const *bl, struct r
                                 if (prev && *prev) {
                                         for (const char *x = prev; *x; x++)
                                                 if (!((*x >= 'a' && *x <= 'z') || (*x >= '0' && *x <= '9') || *x == '_' || *x == '-' || *x == ',')) {
-                                                        ret->message = fmt("the capture command line has module_blacklist=%s, "
+                                                        ret->message = strprintf("the capture command line has module_blacklist=%s, "
                                                                            "which is not a list of module names; not touching it", prev);
                                                         return -EILSEQ;
                                                 }
-                                        merged = fmt("%s,%s", prev, bl_list);
+                                        merged = strprintf("%s,%s", prev, bl_list);
                                         if (!merged)
                                                 return -ENOMEM;
                                 }
                         }
-                        bl_word = fmt("%s=%s", c->bl_key, merged ? merged : bl_list);
+                        bl_word = strprintf("%s=%s", c->bl_key, merged ? merged : bl_list);
                         if (!bl_word)
                                 return -ENOMEM;
                         struct word_edit we = {
@@ -636,13 +624,13 @@ static int try_candidate(struct ctx *c, unsigned cpus, char *const *bl, struct r
 
         /* ---- whitelist: everything we write ---- */
         if ((cpus_word && !rewrite_word_is_strict(cpus_word)) || (bl_word && !rewrite_word_is_strict(bl_word))) {
-                ret->message = fmt("refusing to write '%s': outside [a-z0-9_.,=-]", bl_word ? bl_word : cpus_word);
+                ret->message = strprintf("refusing to write '%s': outside [a-z0-9_.,=-]", bl_word ? bl_word : cpus_word);
                 r = -EILSEQ;
                 goto out;
         }
         for (size_t i = 0; i < n_ch; i++)
                 if (!rewrite_value_is_safe(ch[i].value)) {
-                        ret->message = fmt("refusing to write %s=\"%s\": the value has characters outside the "
+                        ret->message = strprintf("refusing to write %s=\"%s\": the value has characters outside the "
                                            "whitelist (letters, digits, _ . , = : / + @ %% - and single spaces)",
                                            ch[i].name, ch[i].value);
                         r = -EILSEQ;
@@ -694,7 +682,7 @@ static int try_candidate(struct ctx *c, unsigned cpus, char *const *bl, struct r
                 goto out;
         }
         if (sf2.state != FACT_OK) {
-                ret->message = fmt("internal error: the rewritten %s does not parse (%s); not writing it",
+                ret->message = strprintf("internal error: the rewritten %s does not parse (%s); not writing it",
                                    s->kdump_sysconfig.path, strempty(sf2.error.message));
                 r = -EBADMSG;
                 goto out;
@@ -725,7 +713,7 @@ static int try_candidate(struct ctx *c, unsigned cpus, char *const *bl, struct r
                         same = w && w->value && streq(w->value, ch[j].value);
                 }
                 if (!same) {
-                        ret->message = fmt("internal error: the rewritten %s changes more than %s; not writing it",
+                        ret->message = strprintf("internal error: the rewritten %s changes more than %s; not writing it",
                                            s->kdump_sysconfig.path, ch[0].name);
                         r = -EBADMSG;
                         goto out;
@@ -759,7 +747,7 @@ static int try_candidate(struct ctx *c, unsigned cpus, char *const *bl, struct r
                         goto out;
                 }
                 if (!strv_equal(w_old, w_new)) {
-                        ret->message = fmt("internal error: the rewrite would change other words of the capture "
+                        ret->message = strprintf("internal error: the rewrite would change other words of the capture "
                                            "command line ('%s' → '%s'); not writing it",
                                            strempty(c->p->capture.cmdline), strempty(np.capture.cmdline));
                         r = -EBADMSG;
@@ -787,7 +775,7 @@ static int try_candidate(struct ctx *c, unsigned cpus, char *const *bl, struct r
                                 strbuf_printf(&c->why, "; at %u CPUs the capture kernel needs about %s, more than the "
                                               "reservation", np.capture.cpus, format_size(np.memory.estimate, b));
                                 if (!c->advice)
-                                        c->advice = fmt("crashkernel=%s on the boot command line (needs a reboot; "
+                                        c->advice = strprintf("crashkernel=%s on the boot command line (needs a reboot; "
                                                         "kdump-validate does not edit the boot loader), then nr_cpus=%u",
                                                         format_kernel_size(np.memory.recommended, b), np.capture.cpus);
                         } else
@@ -801,7 +789,7 @@ static int try_candidate(struct ctx *c, unsigned cpus, char *const *bl, struct r
                               "less headroom than the memory.tight margin", np.capture.cpus,
                               format_size(np.memory.estimate, b), format_size(np.memory.reserved, b2));
                 if (!c->advice)
-                        c->advice = fmt("crashkernel=%s on the boot command line (needs a reboot; kdump-validate "
+                        c->advice = strprintf("crashkernel=%s on the boot command line (needs a reboot; kdump-validate "
                                         "does not edit the boot loader), then nr_cpus=%u",
                                         format_kernel_size(np.memory.recommended, b), np.capture.cpus);
                 goto out;
@@ -956,10 +944,10 @@ static int describe(struct ctx *c, struct rewrite_plan *ret) {
         if (!bl)
                 return -ENOMEM;
         if (ret->blacklisted && ret->blacklisted[0])
-                ret->remedy = fmt("keep %s out of the capture kernel (%s=%s in %s) so the dump target gets its "
+                ret->remedy = strprintf("keep %s out of the capture kernel (%s=%s in %s) so the dump target gets its "
                                   "interrupt vectors%s", bl, c->bl_key, bl, c->append_var, ub);
         else
-                ret->remedy = fmt("boot the capture kernel with %u CPUs instead of %u (%s) so every device gets "
+                ret->remedy = strprintf("boot the capture kernel with %u CPUs instead of %u (%s) so every device gets "
                                   "its interrupt vectors; the memory estimate at %u CPUs still fits the reservation%s",
                                   ret->cpus_after, ret->cpus_before,
                                   ret->n_edits && streq(ret->edits[0].variable, "KDUMP_CPUS") ? "KDUMP_CPUS" : "nr_cpus",
@@ -1023,11 +1011,11 @@ int rewrite_plan_change(const struct snapshot *s, const struct plan *p, const st
                 return ret->message ? -ENOENT : -ENOMEM;
         }
         if (s->kdump_sysconfig.state == FACT_MISSING || !text) {
-                ret->message = fmt("%s does not exist; not creating it.", ret->path);
+                ret->message = strprintf("%s does not exist; not creating it.", ret->path);
                 return ret->message ? -ENOENT : -ENOMEM;
         }
         if (s->kdump_sysconfig.state == FACT_INVALID) {
-                ret->message = fmt("%s:%u: %s — fix the file first; not rewriting a file that does not parse.",
+                ret->message = strprintf("%s:%u: %s — fix the file first; not rewriting a file that does not parse.",
                                    strempty(s->kdump_sysconfig.error.file), s->kdump_sysconfig.error.line,
                                    strempty(s->kdump_sysconfig.error.message));
                 return ret->message ? -EBADMSG : -ENOMEM;
@@ -1044,7 +1032,7 @@ int rewrite_plan_change(const struct snapshot *s, const struct plan *p, const st
                 }
                 shell_file_clear(&now);
                 if (!same) {
-                        ret->message = fmt("%s changed since it was read; run again.", ret->path);
+                        ret->message = strprintf("%s changed since it was read; run again.", ret->path);
                         return ret->message ? -ESTALE : -ENOMEM;
                 }
         }
@@ -1062,7 +1050,7 @@ int rewrite_plan_change(const struct snapshot *s, const struct plan *p, const st
         {
                 const struct shell_assignment *a = shell_file_get(&s->kdump_sysconfig, c.append_var);
                 if (a && (a->has_expansion || !a->value)) {
-                        ret->message = fmt("%s:%u: %s uses shell expansions ($..., `...`); not rewriting it.",
+                        ret->message = strprintf("%s:%u: %s uses shell expansions ($..., `...`); not rewriting it.",
                                            ret->path, a->line, c.append_var);
                         return ret->message ? -EBADMSG : -ENOMEM;
                 }
@@ -1135,13 +1123,13 @@ int rewrite_plan_change(const struct snapshot *s, const struct plan *p, const st
                 k = -ENOMEM;
                 goto fail;
         }
-        ret->message = fmt("No safe change to %s fixes the interrupt-vector error: %s.", ret->path,
+        ret->message = strprintf("No safe change to %s fixes the interrupt-vector error: %s.", ret->path,
                            c.why.len > 2 ? c.why.buf + 2 : "no remedy was found");
         if (c.advice) {
                 free(ret->advice);
                 ret->advice = TAKE_PTR(c.advice);
         } else if (!ret->advice)
-                ret->advice = fmt("raise max_capture_cpus in the policy or allow more modules in allow_blacklist "
+                ret->advice = strprintf("raise max_capture_cpus in the policy or allow more modules in allow_blacklist "
                                   "(kdump-validator.conf(5)), or see the findings' remedies");
         strbuf_done(&c.why);
         return ret->message ? -ERANGE : -ENOMEM;
@@ -1162,7 +1150,7 @@ fail:
         free(c.advice);
         if (k == -ENOMEM || ret->message)
                 return k;
-        ret->message = fmt("cannot plan the change: %s", strerror(-k));
+        ret->message = strprintf("cannot plan the change: %s", strerror(-k));
         return k;
 }
 
@@ -1347,13 +1335,13 @@ static int open_config_dir(const struct root *r, const char *path, const char **
                 return k;
         dfd = root_openat(r, dir, O_RDONLY | O_DIRECTORY);
         if (dfd < 0) {
-                *msg = fmt("cannot open %s/%s: %s", r->path, dir, strerror(-dfd));
+                *msg = strprintf("cannot open %s/%s: %s", r->path, dir, strerror(-dfd));
                 return dfd;
         }
         if (fstat(dfd, &st) < 0)
                 return -errno;
         if ((st.st_uid != 0 && st.st_uid != geteuid()) || ((st.st_mode & 0022) && !(st.st_mode & S_ISVTX))) {
-                *msg = fmt("%s is writable by others or not owned by root; not writing into it", dir);
+                *msg = strprintf("%s is writable by others or not owned by root; not writing into it", dir);
                 return -EPERM;
         }
         k = dfd;
@@ -1365,24 +1353,24 @@ static int check_config_file(int dfd, const char *base, const char *path, char *
         struct stat st;
 
         if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                *msg = fmt("cannot stat %s: %s", path, strerror(errno));
+                *msg = strprintf("cannot stat %s: %s", path, strerror(errno));
                 return -errno;
         }
         if (S_ISLNK(st.st_mode)) {
-                *msg = fmt("%s is a symbolic link; not replacing it (edit its target by hand)", path);
+                *msg = strprintf("%s is a symbolic link; not replacing it (edit its target by hand)", path);
                 return -ELOOP;
         }
         if (!S_ISREG(st.st_mode)) {
-                *msg = fmt("%s is not a regular file", path);
+                *msg = strprintf("%s is not a regular file", path);
                 return -EBADFD;
         }
         if (st.st_uid != 0 && st.st_uid != geteuid()) {
-                *msg = fmt("%s is owned by uid %u, not root: root sources it, so it is unsafe already; not touching it",
+                *msg = strprintf("%s is owned by uid %u, not root: root sources it, so it is unsafe already; not touching it",
                            path, (unsigned) st.st_uid);
                 return -EPERM;
         }
         if (st.st_mode & 0022) {
-                *msg = fmt("%s is writable by group or others (mode %04o); not touching it", path,
+                *msg = strprintf("%s is writable by group or others (mode %04o); not touching it", path,
                            (unsigned) (st.st_mode & 07777));
                 return -EPERM;
         }
@@ -1413,11 +1401,11 @@ int rewrite_prepare(const struct root *r, const struct validation *v, const stru
         if (k >= 0) {
                 k = atomic_file_read(dfd, base, KDV_MAX_CONFIG_FILE, &text, &len, &id);
                 if (k < 0)
-                        msg = fmt("cannot read %s: %s", s->kdump_sysconfig.path, strerror(-k));
+                        msg = strprintf("cannot read %s: %s", s->kdump_sysconfig.path, strerror(-k));
         }
         if (k < 0) {
                 ret->path = strdup(s->kdump_sysconfig.path);
-                ret->message = msg ? TAKE_PTR(msg) : fmt("%s: %s", s->kdump_sysconfig.path, strerror(-k));
+                ret->message = msg ? TAKE_PTR(msg) : strprintf("%s: %s", s->kdump_sysconfig.path, strerror(-k));
                 return ret->message && ret->path ? k : -ENOMEM;
         }
         k = rewrite_plan_change(s, &v->plan, &v->findings, pol, text, len, ret);

@@ -11,30 +11,6 @@
 
 #define SZ_4G (4 * GiB)
 
-static char *fmt(const char *f, ...) _printf_(1, 2);
-static char *fmt(const char *f, ...) {
-        va_list ap;
-        char *s;
-
-        va_start(ap, f);
-        if (vasprintf(&s, f, ap) < 0)
-                s = NULL;
-        va_end(ap);
-        return s;
-}
-
-/* Add a finding from malloc'd strings (freed here). NULL message means OOM. */
-static struct finding *add(struct findings *f, const char *id, enum severity sev, const char *subject,
-                           char *message, char *remedy) {
-        struct finding *x = NULL;
-
-        if (message)
-                x = findings_add(f, id, sev, subject, message, remedy);
-        free(message);
-        free(remedy);
-        return x;
-}
-
 static bool is_crash_range(const char *name) {
         return name && (streq(name, "Crash kernel") || streq(name, "Crash kernel (low)"));
 }
@@ -130,19 +106,19 @@ static int no_low_memory(const struct snapshot *s, const struct plan *p, struct 
         struct finding *x;
 
         if (from_request)
-                msg = fmt("crashkernel=%s with no low part (crashkernel=0,low, or a kernel that reserves none for ,high): "
+                msg = strprintf("crashkernel=%s with no low part (crashkernel=0,low, or a kernel that reserves none for ,high): "
                           "all of the crash kernel memory will be above 4 GiB. The capture kernel then has no ZONE_DMA32 and "
                           "cannot allocate its %s swiotlb bounce buffer below 4 GiB (kernel/dma/swiotlb.c)%s.",
                           strempty(ck->request.text), format_size(swiotlb_size(capture_cmdline(s, p)), b1),
                           dev32 ? "; a bound device uses a 32-bit DMA mask, so its DMA will fail" : "");
         else
-                msg = fmt("All %s of crash kernel memory in /proc/iomem is above 4 GiB and there is no low region. "
+                msg = strprintf("All %s of crash kernel memory in /proc/iomem is above 4 GiB and there is no low region. "
                           "The capture kernel then has no ZONE_DMA32 and cannot allocate its %s swiotlb bounce buffer "
                           "below 4 GiB (kernel/dma/swiotlb.c)%s.",
                           format_size(ck->reserved, b2), format_size(swiotlb_size(capture_cmdline(s, p)), b1),
                           dev32 ? "; a bound device uses a 32-bit DMA mask, so its DMA will fail" : "");
-        x = add(f, "crashkernel.no-low-memory", dev32 ? SEVERITY_ERROR : SEVERITY_WARNING, "crashkernel=", msg,
-                fmt("use crashkernel=%s,high crashkernel=256M,low (256M is the kernel's own default low size, "
+        x = findings_add_take(f, "crashkernel.no-low-memory", dev32 ? SEVERITY_ERROR : SEVERITY_WARNING, "crashkernel=", msg,
+                strprintf("use crashkernel=%s,high crashkernel=256M,low (256M is the kernel's own default low size, "
                     "max(swiotlb + 8M, 256M))%s", format_kernel_size(ck->request.size ? ck->request.size : ck->reserved, b2),
                     bootloader_hint(s)));
         if (!x)
@@ -168,11 +144,11 @@ int findings_crashkernel(const struct snapshot *s, const struct plan *p, struct 
         if (!req->present) {
                 if (!kdump || (s->kdump_enabled_known && !s->kdump_enabled))
                         return 0;
-                x = add(f, "crashkernel.missing", SEVERITY_ERROR, "crashkernel=",
-                        fmt("kdump is configured (%s) but the kernel command line has no crashkernel=. No memory is "
+                x = findings_add_take(f, "crashkernel.missing", SEVERITY_ERROR, "crashkernel=",
+                        strprintf("kdump is configured (%s) but the kernel command line has no crashkernel=. No memory is "
                             "reserved, so kexec -p cannot load a capture kernel and no dump will be taken.",
                             kdump_flavor_to_string(s->flavor)),
-                        fmt("add crashkernel=%s to the kernel command line%s", recommended_size(p, b1), bootloader_hint(s)));
+                        strprintf("add crashkernel=%s to the kernel command line%s", recommended_size(p, b1), bootloader_hint(s)));
                 if (!x)
                         return -ENOMEM;
                 finding_add_field(x, "RECOMMENDED_BYTES", "%" PRIu64, p->memory.recommended);
@@ -185,8 +161,8 @@ int findings_crashkernel(const struct snapshot *s, const struct plan *p, struct 
         /* ---- does it parse, and to how much ---- */
         if ((req->range_form || req->auto_form) && req->ram_evaluated == 0 && req->valid) {
                 if (!(reserved_known && reserved > 0)) {
-                        x = add(f, "crashkernel.invalid", SEVERITY_UNKNOWN, "crashkernel=",
-                                fmt("%s.", strempty(req->error)), NULL);
+                        x = findings_add_take(f, "crashkernel.invalid", SEVERITY_UNKNOWN, "crashkernel=",
+                                strprintf("%s.", strempty(req->error)), NULL);
                         if (!x)
                                 return -ENOMEM;
                         return 0;
@@ -194,9 +170,9 @@ int findings_crashkernel(const struct snapshot *s, const struct plan *p, struct 
         } else if (req->auto_form && req->valid && req->size == 0 && !req->range_form) {
                 /* crashkernel=auto with an unknown kernel release */
                 if (!(reserved_known && reserved > 0)) {
-                        x = add(f, "crashkernel.invalid", SEVERITY_UNKNOWN, "crashkernel=auto",
-                                fmt("%s.", strempty(req->error)),
-                                fmt("use an explicit size, e.g. crashkernel=%s%s", recommended_size(p, b1), bootloader_hint(s)));
+                        x = findings_add_take(f, "crashkernel.invalid", SEVERITY_UNKNOWN, "crashkernel=auto",
+                                strprintf("%s.", strempty(req->error)),
+                                strprintf("use an explicit size, e.g. crashkernel=%s%s", recommended_size(p, b1), bootloader_hint(s)));
                         if (!x)
                                 return -ENOMEM;
                         return 0;
@@ -205,13 +181,13 @@ int findings_crashkernel(const struct snapshot *s, const struct plan *p, struct 
                 bool got_some = reserved_known && reserved > 0;
                 enum severity sev = got_some ? SEVERITY_WARNING : kdump ? SEVERITY_ERROR : SEVERITY_WARNING;
 
-                x = add(f, "crashkernel.invalid", sev, "crashkernel=",
-                        fmt("crashkernel=%s: %s. %s", strempty(req->text), strempty(req->error),
+                x = findings_add_take(f, "crashkernel.invalid", sev, "crashkernel=",
+                        strprintf("crashkernel=%s: %s. %s", strempty(req->text), strempty(req->error),
                             got_some ? "Yet memory is reserved: the running kernel may have booted with a different command line "
                                        "(boot config, built-in command line) or behaves differently from the model."
                                      : "The kernel reserves no memory for it, so kexec -p cannot load a capture kernel and no "
                                        "dump will be taken."),
-                        fmt("use crashkernel=%s%s", recommended_size(p, b1), bootloader_hint(s)));
+                        strprintf("use crashkernel=%s%s", recommended_size(p, b1), bootloader_hint(s)));
                 if (!x)
                         return -ENOMEM;
                 finding_add_field(x, "REQUESTED", "%s", strempty(req->text));
@@ -220,16 +196,16 @@ int findings_crashkernel(const struct snapshot *s, const struct plan *p, struct 
                 return 0;
         } else if (req->error) {
                 /* the plain form failed and (pre-generic x86) ,high took over */
-                x = add(f, "crashkernel.invalid", SEVERITY_WARNING, "crashkernel=", fmt("%s.", req->error),
-                        fmt("remove the unusable crashkernel= word%s", bootloader_hint(s)));
+                x = findings_add_take(f, "crashkernel.invalid", SEVERITY_WARNING, "crashkernel=", strprintf("%s.", req->error),
+                        strprintf("remove the unusable crashkernel= word%s", bootloader_hint(s)));
                 if (!x)
                         return -ENOMEM;
         }
 
         /* ---- was it reserved ---- */
         if (!reserved_known) {
-                x = add(f, "crashkernel.not-reserved", SEVERITY_UNKNOWN, "crashkernel=",
-                        fmt("crashkernel=%s asks for %s, but the reservation could not be checked: /proc/iomem is %s and "
+                x = findings_add_take(f, "crashkernel.not-reserved", SEVERITY_UNKNOWN, "crashkernel=",
+                        strprintf("crashkernel=%s asks for %s, but the reservation could not be checked: /proc/iomem is %s and "
                             "/sys/kernel/kexec_crash_size is not available.",
                             strempty(req->text), format_size(req->size, b1),
                             s->iomem.state != FACT_OK ? "not readable" : "readable only without privilege (addresses hidden)"),
@@ -244,35 +220,35 @@ int findings_crashkernel(const struct snapshot *s, const struct plan *p, struct 
                 bool x86 = is_x86_64(s);
 
                 if (req->offset) {
-                        why = fmt("crashkernel=...@%s asks for exactly [%s, +%s): the kernel fails with \"crashkernel "
+                        why = strprintf("crashkernel=...@%s asks for exactly [%s, +%s): the kernel fails with \"crashkernel "
                                   "reservation failed - memory is in use.\" when any of it is taken",
                                   format_size(req->offset, b1), format_size(req->offset, b2), format_size(req->size, b3));
                         remedy_kind = "offset";
                 } else if (x86 && ck->facts_known && low_ram > 0 && req->high) {
-                        why = fmt("the high part needs %s above 4 GiB (\"cannot allocate crashkernel\") and the low part "
+                        why = strprintf("the high part needs %s above 4 GiB (\"cannot allocate crashkernel\") and the low part "
                                   "needs %s below 4 GiB (largest System RAM block there: %s; \"cannot allocate crashkernel "
                                   "low memory\")", format_size(req->size, b1), format_size(req->low_size, b2),
                                   format_size(low_ram, b3));
                 } else if (x86 && ck->facts_known && low_ram > 0 && req->size > low_ram) {
-                        why = fmt("%s does not fit in any System RAM block below 4 GiB (largest: %s); newer kernels then "
+                        why = strprintf("%s does not fit in any System RAM block below 4 GiB (largest: %s); newer kernels then "
                                   "place it above 4 GiB and also need %s below 4 GiB for the low part (\"cannot allocate "
                                   "crashkernel low memory\"; a large swiotlb= raises that)",
                                   format_size(req->size, b1), format_size(low_ram, b2), format_size(req->low_size, b3));
                 } else
-                        why = fmt("no free range of %s was found at boot (dmesg: \"cannot allocate crashkernel\" or "
+                        why = strprintf("no free range of %s was found at boot (dmesg: \"cannot allocate crashkernel\" or "
                                   "\"crashkernel reservation failed\"); it may also have been released by writing 0 to "
                                   "/sys/kernel/kexec_crash_size, and Xen PV domains ignore crashkernel=",
                                   format_size(req->size, b1));
                 if (!why)
                         return -ENOMEM;
-                x = add(f, "crashkernel.not-reserved", SEVERITY_ERROR, "crashkernel=",
-                        fmt("crashkernel=%s asks for %s but nothing is reserved (%s). Likely cause: %s. Without reserved "
+                x = findings_add_take(f, "crashkernel.not-reserved", SEVERITY_ERROR, "crashkernel=",
+                        strprintf("crashkernel=%s asks for %s but nothing is reserved (%s). Likely cause: %s. Without reserved "
                             "memory kexec -p cannot load a capture kernel and no dump will be taken.",
                             strempty(req->text), format_size(req->size, b1),
                             ck->facts_known ? "no \"Crash kernel\" region in /proc/iomem" : "/sys/kernel/kexec_crash_size is 0",
                             why),
-                        remedy_kind ? fmt("drop the @offset: crashkernel=%s%s", format_kernel_size(req->size, b1), bootloader_hint(s))
-                                    : fmt("check dmesg for \"crashkernel\" and use a size that fits, e.g. crashkernel=%s%s",
+                        remedy_kind ? strprintf("drop the @offset: crashkernel=%s%s", format_kernel_size(req->size, b1), bootloader_hint(s))
+                                    : strprintf("check dmesg for \"crashkernel\" and use a size that fits, e.g. crashkernel=%s%s",
                                           recommended_size(p, b1), bootloader_hint(s)));
                 if (!x)
                         return -ENOMEM;
@@ -304,8 +280,8 @@ int findings_crashkernel(const struct snapshot *s, const struct plan *p, struct 
                                 other += r->end - r->start + 1;
                 }
                 if (have && main_size != req->size) {
-                        x = add(f, "crashkernel.size-mismatch", SEVERITY_WARNING, "crashkernel=",
-                                fmt("crashkernel=%s evaluates to %s but the \"Crash kernel\" region is %s. Possible causes: "
+                        x = findings_add_take(f, "crashkernel.size-mismatch", SEVERITY_WARNING, "crashkernel=",
+                                strprintf("crashkernel=%s evaluates to %s but the \"Crash kernel\" region is %s. Possible causes: "
                                     "the size was shrunk through /sys/kernel/kexec_crash_size, the kernel added memory "
                                     "(RHEL 8 adds 64M with SME/SEV), or it booted with another command line.",
                                     strempty(req->text), format_size(req->size, b1), format_size(main_size, b2)),
@@ -315,8 +291,8 @@ int findings_crashkernel(const struct snapshot *s, const struct plan *p, struct 
                         finding_add_field(x, "REQUESTED_BYTES", "%" PRIu64, req->size);
                         finding_add_field(x, "RESERVED_BYTES", "%" PRIu64, main_size);
                 } else if (have && other > 0 && req->high && req->low_size != other) {
-                        x = add(f, "crashkernel.size-mismatch", SEVERITY_WARNING, "crashkernel=",
-                                fmt("the low crash kernel region is %s, expected %s for crashkernel=%s.",
+                        x = findings_add_take(f, "crashkernel.size-mismatch", SEVERITY_WARNING, "crashkernel=",
+                                strprintf("the low crash kernel region is %s, expected %s for crashkernel=%s.",
                                     format_size(other, b1), format_size(req->low_size, b2), strempty(req->text)),
                                 NULL);
                         if (!x)
@@ -328,8 +304,8 @@ int findings_crashkernel(const struct snapshot *s, const struct plan *p, struct 
 
         /* ---- loaded? ---- */
         if (kdump && ck->loaded_known && !ck->loaded) {
-                x = add(f, "crashkernel.not-loaded", SEVERITY_WARNING, "kexec_crash_loaded",
-                        fmt("%s is reserved but /sys/kernel/kexec_crash_loaded is 0: no capture kernel is loaded, so a "
+                x = findings_add_take(f, "crashkernel.not-loaded", SEVERITY_WARNING, "kexec_crash_loaded",
+                        strprintf("%s is reserved but /sys/kernel/kexec_crash_loaded is 0: no capture kernel is loaded, so a "
                             "crash now would not be dumped (the kdump service is not running or failed to load).",
                             format_size(reserved, b1)),
                         strdup(s->flavor == KDUMP_FLAVOR_DEBIAN ? "systemctl enable --now kdump-tools; check kdump-config status"
@@ -350,9 +326,9 @@ int findings_crashkernel(const struct snapshot *s, const struct plan *p, struct 
                         uint64_t need = swiotlb_size(capture_cmdline(s, p)) + 32 * KiB;
                         if (ck->reserved_low < need) {
                                 bool dev32 = ck->min_dma_mask_bits > 0 && ck->min_dma_mask_bits <= 32;
-                                x = add(f, "crashkernel.low-too-small", dev32 ? SEVERITY_ERROR : SEVERITY_WARNING,
+                                x = findings_add_take(f, "crashkernel.low-too-small", dev32 ? SEVERITY_ERROR : SEVERITY_WARNING,
                                         "crashkernel=",
-                                        fmt("The crash kernel memory below 4 GiB is %s, less than the %s swiotlb needs there "
+                                        strprintf("The crash kernel memory below 4 GiB is %s, less than the %s swiotlb needs there "
                                             "(kernel-parameters.txt: \"swiotlb requires at least 64M+32K low memory\"); %s",
                                             format_size(ck->reserved_low, b1), format_size(need, b2),
                                             dev32 ? "a bound device uses a 32-bit DMA mask and its DMA will fail in the capture kernel."

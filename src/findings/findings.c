@@ -34,6 +34,17 @@ struct finding *findings_add(struct findings *f, const char *id, enum severity s
         return item;
 }
 
+struct finding *findings_add_take(struct findings *f, const char *id, enum severity sev,
+                                  const char *subject, char *message, char *remedy) {
+        struct finding *x = NULL;
+
+        if (message)
+                x = findings_add(f, id, sev, subject, message, remedy);
+        free(message);
+        free(remedy);
+        return x;
+}
+
 void finding_add_field(struct finding *f, const char *key, const char *fmt, ...) {
         struct finding_field *n;
         va_list ap;

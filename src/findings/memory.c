@@ -8,18 +8,6 @@
 #include "kdv/util.h"
 
 
-static char *fmt(const char *f, ...) _printf_(1, 2);
-static char *fmt(const char *f, ...) {
-        va_list ap;
-        char *s;
-
-        va_start(ap, f);
-        if (vasprintf(&s, f, ap) < 0)
-                s = NULL;
-        va_end(ap);
-        return s;
-}
-
 static void fields(struct finding *x, const struct memory_plan *m) {
         finding_add_field(x, "RESERVED_BYTES", "%" PRIu64, m->reserved);
         finding_add_field(x, "ESTIMATE_BYTES", "%" PRIu64, m->estimate);
@@ -46,7 +34,7 @@ int findings_memory(const struct snapshot *s, const struct plan *p, struct findi
         if (m->reserved < m->estimate) {
                 id = "memory.insufficient";
                 sev = SEVERITY_ERROR;
-                msg = fmt("%s is reserved but the capture kernel needs about %s%s: it will run out of "
+                msg = strprintf("%s is reserved but the capture kernel needs about %s%s: it will run out of "
                           "memory while unpacking its initramfs (oracle-memory: every failure below the need was an OOM "
                           "or \"Initramfs unpacking failed: write error\" before /init).",
                           format_size(m->reserved, b1), format_size(m->estimate, b2),
@@ -54,7 +42,7 @@ int findings_memory(const struct snapshot *s, const struct plan *p, struct findi
         } else if (m->reserved - m->estimate < margin) {
                 id = "memory.tight";
                 sev = SEVERITY_WARNING;
-                msg = fmt("%s is reserved and the capture kernel needs about %s: %s of headroom is less than the %s "
+                msg = strprintf("%s is reserved and the capture kernel needs about %s: %s of headroom is less than the %s "
                           "margin (max(25%%, 16M): the measured minimum varies by a few MiB, and file system or network "
                           "targets and LUKS need more)%s.",
                           format_size(m->reserved, b1), format_size(m->estimate, b2),
@@ -63,7 +51,7 @@ int findings_memory(const struct snapshot *s, const struct plan *p, struct findi
         } else
                 return 0;
 
-        remedy = fmt("crashkernel=%s (needs a reboot)", format_kernel_size(m->recommended, b1));
+        remedy = strprintf("crashkernel=%s (needs a reboot)", format_kernel_size(m->recommended, b1));
         if (!msg || !remedy)
                 return -ENOMEM;
         x = findings_add(f, id, sev, "crashkernel=", msg, remedy);

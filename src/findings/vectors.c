@@ -7,27 +7,6 @@
 
 #define VECTORS_MARGIN 16u      /* free vectors below this after all probes: "tight" */
 
-static char *fmt(const char *f, ...) _printf_(1, 2);
-static char *fmt(const char *f, ...) {
-        va_list ap;
-        char *s;
-        va_start(ap, f);
-        if (vasprintf(&s, f, ap) < 0)
-                s = NULL;
-        va_end(ap);
-        return s;
-}
-
-static struct finding *add(struct findings *f, const char *id, enum severity sev, const char *subject,
-                           char *message, char *remedy) {
-        struct finding *x = NULL;
-        if (message)
-                x = findings_add(f, id, sev, subject, message, remedy);
-        free(message);
-        free(remedy);
-        return x;
-}
-
 static char *join(char *const *l, const char *sep) {
         struct strbuf sb = {};
         for (char *const *p = l; p && *p; p++) {
@@ -106,9 +85,9 @@ int findings_vectors(const struct snapshot *s, const struct plan *p, struct find
         free_vectors = v->capacity > v->demand ? v->capacity - v->demand : 0;
 
         if (dump && dump->fails) {
-                _cleanup_free_ char *subject = fmt("%s (%s)", dump->slot, strempty(dump->driver));
-                x = add(f, "vectors.dump-target-at-risk", SEVERITY_ERROR, subject,
-                        fmt("The dump target's device %s (%s) will not get interrupt vectors in the capture kernel: "
+                _cleanup_free_ char *subject = strprintf("%s (%s)", dump->slot, strempty(dump->driver));
+                x = findings_add_take(f, "vectors.dump-target-at-risk", SEVERITY_ERROR, subject,
+                        strprintf("The dump target's device %s (%s) will not get interrupt vectors in the capture kernel: "
                             "with %u CPU%s the %u vectors per CPU are used up by the devices that probe before it "
                             "(%u needed in all, %u available), so its probe fails with -ENOSPC (error -28) and "
                             "no vmcore is written.%s",
@@ -134,9 +113,9 @@ int findings_vectors(const struct snapshot *s, const struct plan *p, struct find
                 for (size_t i = 0; i < v->n_devices && !first; i++)
                         if (v->devices[i].fails && !v->devices[i].dump_target)
                                 first = &v->devices[i];
-                subject = fmt("%u device%s", n_fail, n_fail == 1 ? "" : "s");
-                x = add(f, "vectors.exhausted", unknown_target ? SEVERITY_ERROR : SEVERITY_WARNING, subject,
-                        fmt("The capture kernel runs out of interrupt vectors (%u CPU%s x %u): these probes fail "
+                subject = strprintf("%u device%s", n_fail, n_fail == 1 ? "" : "s");
+                x = findings_add_take(f, "vectors.exhausted", unknown_target ? SEVERITY_ERROR : SEVERITY_WARNING, subject,
+                        strprintf("The capture kernel runs out of interrupt vectors (%u CPU%s x %u): these probes fail "
                             "with -ENOSPC: %s.%s%s",
                             v->capture_cpus, v->capture_cpus == 1 ? "" : "s", v->capacity_per_cpu,
                             strempty(failed.buf),
@@ -158,13 +137,13 @@ int findings_vectors(const struct snapshot *s, const struct plan *p, struct find
         }
 
         if (n_fail == 0 && (free_vectors < VECTORS_MARGIN || v->order_sensitive)) {
-                _cleanup_free_ char *subject = fmt("%u of %u vectors", v->demand, v->capacity);
-                x = add(f, "vectors.tight", SEVERITY_WARNING, subject,
+                _cleanup_free_ char *subject = strprintf("%u of %u vectors", v->demand, v->capacity);
+                x = findings_add_take(f, "vectors.tight", SEVERITY_WARNING, subject,
                         v->order_sensitive ?
-                        fmt("Every device gets its interrupt vectors in PCI probe order, but %s (%s) would not if it "
+                        strprintf("Every device gets its interrupt vectors in PCI probe order, but %s (%s) would not if it "
                             "probed last (udev probes in parallel on real hardware): only %u of %u vectors are left.",
                             dump->slot, strempty(dump->driver), free_vectors, v->capacity) :
-                        fmt("The capture kernel's devices fit in the interrupt vectors with only %u of %u left "
+                        strprintf("The capture kernel's devices fit in the interrupt vectors with only %u of %u left "
                             "(margin %u): one more device or queue and a probe fails with -ENOSPC.",
                             free_vectors, v->capacity, VECTORS_MARGIN),
                         remedy_text(s, p, true));
@@ -182,10 +161,10 @@ int findings_vectors(const struct snapshot *s, const struct plan *p, struct find
         }
 
         if (unknown.len) {
-                x = add(f, "vectors.unknown-driver", SEVERITY_WARNING, unknown.buf,
-                        fmt("No vector data for %s: assumed one vector per capture CPU plus one, capped by the "
+                x = findings_add_take(f, "vectors.unknown-driver", SEVERITY_WARNING, unknown.buf,
+                        strprintf("No vector data for %s: assumed one vector per capture CPU plus one, capped by the "
                             "device's MSI-X table (conf/drivers.conf [default]).", unknown.buf),
-                        fmt("Add a [driver NAME] section to /etc/kdump-validator/drivers.d/local.conf describing "
+                        strprintf("Add a [driver NAME] section to /etc/kdump-validator/drivers.d/local.conf describing "
                             "how many vectors the driver requests."));
                 finding_add_field(x, "DRIVER", "%s", unknown.buf);
                 if (!x)
