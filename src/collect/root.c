@@ -115,9 +115,18 @@ static int openat2_compat(int dirfd, const char *path, int flags) {
         if (!no_openat2 && getenv("KDV_NO_OPENAT2"))
                 no_openat2 = true;
         if (!no_openat2) {
-                fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-                if (fd >= 0)
-                        return (int) fd;
+                /* With RESOLVE_IN_ROOT the kernel answers EAGAIN when a rename or mount anywhere
+                 * raced with a ".." step (fs/namei.c, man openat2): retry, then resolve it
+                 * ourselves rather than report a missing file. */
+                for (unsigned try = 0; try < 8; try++) {
+                        fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+                        if (fd >= 0)
+                                return (int) fd;
+                        if (errno != EAGAIN)
+                                break;
+                }
+                if (errno == EAGAIN)
+                        return open_in_root_fallback(dirfd, path, flags);
                 if (errno != ENOSYS)
                         return -errno;
                 no_openat2 = true;
