@@ -63,8 +63,8 @@ for l in "$VALGRIND_OUT"/unit/*.log "$VALGRIND_OUT"/e2e/run.*.log; do
 done
 echo "valgrind: $runs processes, $errors errors, $definite bytes definitely lost, $indirect bytes indirectly lost"
 if [ $unhandled -gt 0 ]; then
-        echo "valgrind: $unhandled processes used openat2 (syscall 437), which this valgrind ($(valgrind --version)) does not"
-        echo "          emulate: every root file read fails with ENOSYS there. collect/root.c needs a fallback when"
-        echo "          openat2 is missing (also needed on kernels before 5.6, e.g. RHEL 8's 4.18)."
+        echo "valgrind: $unhandled processes met openat2 (syscall 437), which this valgrind ($(valgrind --version)) does not"
+        echo "          emulate: they ran collect/root.c's component-by-component resolver, the path kernels"
+        echo "          before 5.6 (e.g. RHEL 8's 4.18) take."
 fi
 [ $failed = 0 ] && [ "$errors" = 0 ] && [ "$definite" = 0 ] && [ "$indirect" = 0 ]
