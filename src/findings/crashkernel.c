@@ -18,32 +18,14 @@ static bool is_crash_range(const char *name) {
 /* swiotlb buffer the capture kernel allocates below 4G: swiotlb=<nslabs> (2 KiB slabs, aligned to
  * 128) or IO_TLB_DEFAULT_SIZE 64M ([6.12] include/linux/swiotlb.h:36, kernel/dma/swiotlb.c). */
 static uint64_t swiotlb_size(const char *cmdline) {
-        uint64_t size = 64 * MiB;
-        const char *p = cmdline;
+        _cleanup_free_ char *v = cmdline_get(cmdline, "swiotlb");
+        uint64_t n;
 
-        while (p && *p) {
-                const char *w, *e;
-                bool q = false;
-
-                while (isspace((unsigned char) *p))
-                        p++;
-                if (!*p)
-                        break;
-                w = p;
-                for (e = p; *e; e++) {
-                        if (*e == '"')
-                                q = !q;
-                        else if (!q && isspace((unsigned char) *e))
-                                break;
-                }
-                if (strncmp(w, "swiotlb=", 8) == 0 && isdigit((unsigned char) w[8])) {
-                        uint64_t n = strtoull(w + 8, NULL, 0);
-                        n = (n + 127) / 128 * 128;
-                        size = n << 11;
-                }
-                p = e;
-        }
-        return size;
+        if (!v || !isdigit((unsigned char) v[0]))
+                return 64 * MiB;
+        n = strtoull(v, NULL, 0);       /* "65536,force": the slab count comes first */
+        n = (n + 127) / 128 * 128;
+        return n << 11;
 }
 
 static bool is_x86_64(const struct snapshot *s) {

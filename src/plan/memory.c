@@ -84,54 +84,6 @@ uint64_t memory_estimate(uint64_t initrd_packed, uint64_t initrd_unpacked, unsig
         return tmpfs > unpack ? tmpfs : unpack;
 }
 
-/* Last value of KEY= on a kernel command line (kernel/params.c next_arg: double quotes group
- * words, a quoted value loses its quotes). NULL if absent. */
-static char *param_last(const char *cmdline, const char *key) {
-        size_t kl = strlen(key);
-        const char *p = cmdline;
-        char *found = NULL;
-
-        while (p && *p) {
-                const char *w, *e;
-                bool q = false;
-
-                while (isspace((unsigned char) *p))
-                        p++;
-                if (!*p)
-                        break;
-                w = p;
-                for (e = p; *e; e++) {
-                        if (*e == '"')
-                                q = !q;
-                        else if (!q && isspace((unsigned char) *e))
-                                break;
-                }
-                if ((size_t) (e - w) > kl && strncmp(w, key, kl) == 0 && w[kl] == '=') {
-                        const char *v = w + kl + 1;
-                        size_t vl = (size_t) (e - v);
-                        char *n;
-
-                        if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
-                                v++;
-                                vl -= 2;
-                        }
-                        n = strndup(v, vl);
-                        if (n) {
-                                free(found);
-                                found = n;
-                        }
-                } else if ((size_t) (e - w) == kl && strncmp(w, key, kl) == 0) {
-                        char *n = strdup("");
-                        if (n) {
-                                free(found);
-                                found = n;
-                        }
-                }
-                p = e;
-        }
-        return found;
-}
-
 /* Size cap of the rootfs tmpfs, in percent; 0 = rootfs is a ramfs (no cap).
  * init/do_mounts.c: rootfs is a tmpfs only when no root= was given; initramfs_options=size=N%
  * changes the cap (README: supported by 6.1.192, a stable backport). */
@@ -141,10 +93,10 @@ static unsigned rootfs_tmpfs_pct(const char *capture_cmdline) {
 
         if (!capture_cmdline)
                 return pct;             /* unknown: assume the tighter tmpfs */
-        root = param_last(capture_cmdline, "root");
+        root = cmdline_get(capture_cmdline, "root");
         if (root && *root)
                 return 0;
-        opts = param_last(capture_cmdline, "initramfs_options");
+        opts = cmdline_get(capture_cmdline, "initramfs_options");
         if (opts) {
                 const char *sz = strstr(opts, "size=");
                 char *end;
