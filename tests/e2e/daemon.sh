@@ -17,6 +17,8 @@ cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm
 trap cleanup EXIT
 DT="${KDV_CONF_DIR:-$KDV_TESTS_DIR/../conf}/drivers.conf"
 cp -a "$FIX/oracle/b-blk-enospc/root" "$T/root"
+# a distribution tarball (make distcheck) ships read-only files; the daemon drops CAP_DAC_OVERRIDE
+chmod -R u+w "$T/root"
 CONF="$T/root/etc/sysconfig/kdump"
 mkdir -p "$T/prom"
 
@@ -231,7 +233,7 @@ grep -q 'STOPPING=1' "$T/notify.log"; ok $? "sd_notify STOPPING=1"
 
 # ---- policy mode=rewrite: the daemon fixes the configuration, once, then sees it fixed ----
 if [ "$(id -u)" = 0 ]; then
-        cp -a "$FIX/oracle/b-blk-enospc/root" "$T/rwroot"
+        cp -a "$FIX/oracle/b-blk-enospc/root" "$T/rwroot"; chmod -R u+w "$T/rwroot"
         printf '[policy]\nmode = rewrite\nrestart_kdump = yes\n[daemon]\ndebounce_ms = 200\nreport_dir = %s/rwreport\n' "$T" > "$T/rw.conf"
         "$KDV_BIN" daemon --root "$T/rwroot" --config "$T/rw.conf" --driver-table "$DT" 2>"$T/rw.err" &
         RPID=$!; PIDS="$PIDS $RPID"
