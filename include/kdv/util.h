@@ -61,6 +61,10 @@ int parse_memsize(const char *s, uint64_t *ret, const char **end);
 int parse_u64(const char *s, uint64_t *ret);
 int parse_int(const char *s, int *ret);
 
+/* Read everything from FD (at most MAX bytes: -EFBIG beyond) into a NUL-terminated buffer.
+ * A NUL byte inside is -EBADMSG: every file we read is text. */
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
+
 /* Human-readable size ("256M", "1.5G") for messages; buffer of at least 32 bytes. */
 const char *format_size(uint64_t bytes, char buf[static 32]);
 /* Size in the form the kernel accepts on the command line, e.g. "256M" (rounded up to MiB). */

@@ -93,47 +93,6 @@ static bool identity_same(const struct file_identity *a, const struct file_ident
                a->uid == b->uid && a->gid == b->gid && a->mode == b->mode;
 }
 
-static int read_fd(int fd, size_t max, char **ret, size_t *ret_len) {
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 0;
-
-        for (;;) {
-                ssize_t n;
-
-                if (len + 1 >= cap) {
-                        size_t ncap = cap ? cap * 2 : 8192;
-                        char *nb;
-
-                        if (cap > max + 1)
-                                return -EFBIG;
-                        nb = realloc(buf, ncap);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                        cap = ncap;
-                }
-                n = read(fd, buf + len, cap - len - 1);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-                if (len > max)
-                        return -EFBIG;
-        }
-        if (!buf && !(buf = calloc(1, 1)))
-                return -ENOMEM;
-        buf[len] = 0;
-        if (memchr(buf, 0, len))
-                return -EBADMSG;
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
-}
-
 static int open_regular(const struct atomic_file_syscalls *sys, int dirfd, const char *name, struct stat *st) {
         int fd = sys->openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0);
 
@@ -160,7 +119,7 @@ int atomic_file_read(int dirfd, const char *name, size_t max, char **ret, size_t
         fd = open_regular(&plain, dirfd, name, &st);
         if (fd < 0)
                 return fd;
-        k = read_fd(fd, max, ret, ret_len);
+        k = read_full_fd(fd, max, ret, ret_len);
         if (k < 0)
                 return k;
         if (ret_id)
@@ -185,7 +144,7 @@ static int check_unchanged(const struct atomic_replace *r, const struct atomic_f
         identity_of(&st, &id);
         if (r->expected_id && !identity_same(&id, r->expected_id))
                 return -ESTALE;
-        k = read_fd(fd, r->expected_len + 1, &now, &len);
+        k = read_full_fd(fd, r->expected_len + 1, &now, &len);
         if (k == -EFBIG || k == -EBADMSG)
                 return -ESTALE;
         if (k < 0)

@@ -170,8 +170,6 @@ int root_openat(const struct root *r, const char *path, int flags) {
 
 int root_read_file(const struct root *r, const char *path, size_t max, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 0;
         struct stat st;
 
         fd = root_openat(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
@@ -184,46 +182,7 @@ int root_read_file(const struct root *r, const char *path, size_t max, char **re
         if (!S_ISREG(st.st_mode))
                 return -EBADFD;  /* never read FIFOs or devices planted in a captured tree */
 
-        for (;;) {
-                ssize_t n;
-
-                if (len + 4096 + 1 > cap) {
-                        size_t ncap = cap ? cap * 2 : 8192;
-                        char *nb;
-                        if (ncap > max + 4096 + 1)
-                                ncap = max + 4096 + 1;
-                        if (ncap <= len + 1)
-                                return -EFBIG;
-                        nb = realloc(buf, ncap);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                        cap = ncap;
-                }
-                n = read(fd, buf + len, cap - len - 1);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-                if (len > max)
-                        return -EFBIG;
-        }
-        if (!buf) {
-                buf = strdup("");
-                if (!buf)
-                        return -ENOMEM;
-        }
-        buf[len] = 0;
-        if (memchr(buf, 0, len))
-                return -EBADMSG;
-        *ret = TAKE_PTR(buf);
-        if (ret_len)
-                *ret_len = len;
-        return 0;
+        return read_full_fd(fd, max, ret, ret_len ? ret_len : &(size_t) {0});
 }
 
 int root_read_line(const struct root *r, const char *path, char **ret) {

@@ -200,3 +200,44 @@ int kernel_version_parse(const char *release, unsigned *major, unsigned *minor, 
                 *patch = c;
         return 0;
 }
+
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 0;
+
+        for (;;) {
+                ssize_t n;
+
+                if (len + 1 >= cap) {
+                        size_t ncap = cap ? cap * 2 : 8192;
+                        char *nb;
+
+                        if (cap > max + 1)
+                                return -EFBIG;
+                        nb = realloc(buf, ncap);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                        cap = ncap;
+                }
+                n = read(fd, buf + len, cap - len - 1);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+                if (len > max)
+                        return -EFBIG;
+        }
+        if (!buf && !(buf = calloc(1, 1)))
+                return -ENOMEM;
+        buf[len] = 0;
+        if (memchr(buf, 0, len))
+                return -EBADMSG;
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
