@@ -252,6 +252,8 @@ struct collect_options {
 /* Collect everything. Returns 0 even when individual facts are missing or invalid (recorded in
  * the snapshot); negative errno only when the root itself cannot be used. */
 int snapshot_collect(const struct collect_options *opts, struct snapshot **ret);
+/* Free everything a snapshot owns and zero it (for snapshots not allocated by snapshot_collect). */
+void snapshot_clear(struct snapshot *s);
 void snapshot_free(struct snapshot *s);
 static inline void snapshot_freep(struct snapshot **s) { if (*s) snapshot_free(*s); }
 #define _cleanup_snapshot_ _cleanup_(snapshot_freep)

@@ -24,9 +24,7 @@ static void dump_target_clear(struct dump_target *t) {
         *t = (struct dump_target) {};
 }
 
-void snapshot_free(struct snapshot *s) {
-        if (!s)
-                return;
+void snapshot_clear(struct snapshot *s) {
         free(s->root);
         free(s->arch);
         free(s->kernel_release);
@@ -49,6 +47,13 @@ void snapshot_free(struct snapshot *s) {
         strv_free(s->modules.builtin);
         driver_table_free(s->driver_table);
         fact_error_clear(&s->driver_table_error);
+        *s = (struct snapshot) {};
+}
+
+void snapshot_free(struct snapshot *s) {
+        if (!s)
+                return;
+        snapshot_clear(s);
         free(s);
 }
 

@@ -528,17 +528,7 @@ static int collect_root(const char *path, struct snapshot *s, bool *live) {
 }
 
 static void snapshot_done(struct snapshot *s) {
-        free(s->arch);
-        free(s->kernel_release);
-        free(s->kernel_version_banner);
-        free(s->cmdline);
-        fact_error_clear(&s->cmdline_error);
-        fact_error_clear(&s->release_error);
-        iomem_clear(&s->iomem);
-        fact_error_clear(&s->meminfo.error);
-        interrupts_clear(&s->interrupts);
-        fact_error_clear(&s->cpus.error);
-        *s = (struct snapshot) {};
+        snapshot_clear(s);
 }
 
 static void test_collect_oracle(void) {
