@@ -45,3 +45,5 @@ int collect_modules(const struct root *r, struct snapshot *s);       /* libkmod:
 int collect_driver_table(const char *path, struct snapshot *s);
 
 void pci_facts_clear(struct pci_facts *p);
+/* Every fact of two functions is the same (tests and the fuzzer compare two ways of reading). */
+bool pci_function_equal(const struct pci_function *a, const struct pci_function *b);

@@ -45,14 +45,18 @@ run_one() {
         local dict=() maxlen=65536
         [ "$t" = fuzz-pci-dump ] && maxlen=131072
         [ -f "$src/tests/fuzz/dict/$t.dict" ] && dict=(-dict="$src/tests/fuzz/dict/$t.dict")
-        "$out/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=$maxlen \
-                -print_final_stats=1 "${dict[@]}" -artifact_prefix="$art/" "$work" "${seeds[@]}" > "$log" 2>&1
-        local rc=$? execs
+        # CPU seconds (user+sys) the fuzzer really got, not wall time: on a loaded machine they differ
+        local TIMEFORMAT='%U %S' rc cpu
+        { time "$out/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=$maxlen \
+                -print_final_stats=1 "${dict[@]}" -artifact_prefix="$art/" "$work" "${seeds[@]}" > "$log" 2>&1; } 2> "$log.time"
+        rc=$?
+        cpu=$(awk '{ printf "%d", $1 + $2 }' "$log.time")
+        local execs
         execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-        if [ $rc = 0 ]; then
-                printf 'ok   %-22s %4ss %9s runs, corpus %s\n' "$t" "$secs" "${execs:-?}" "$(ls "$work" | wc -l)"
+        if [ "$rc" = 0 ]; then
+                printf 'ok   %-22s %4ss wall %5ss cpu %10s runs, corpus %s\n' "$t" "$secs" "$cpu" "${execs:-?}" "$(ls "$work" | wc -l)"
         else
-                printf 'FAIL %-22s %4ss %9s runs: %s\n' "$t" "$secs" "${execs:-?}" \
+                printf 'FAIL %-22s %4ss wall %5ss cpu %10s runs: %s\n' "$t" "$secs" "$cpu" "${execs:-?}" \
                         "$(grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error' "$log" | cut -c1-160)"
                 echo "     log: $log; reproducer: $(ls -t "$art" | head -1)"
         fi

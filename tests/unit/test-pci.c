@@ -653,10 +653,144 @@ static void test_initramfs(void) {
         }
 }
 
+/* ---- the filtered dump copy libpci reads (collect/pci.c validate_dump) ---- */
+/* Every fact of every function, as collect_pci fills it from a dump. */
+static bool functions_same(const struct snapshot *a, const struct snapshot *b, char *why, size_t n) {
+        if (a->pci.state != b->pci.state || a->pci.n_functions != b->pci.n_functions) {
+                snprintf(why, n, "state %d/%d, %zu/%zu functions", a->pci.state, b->pci.state,
+                         a->pci.n_functions, b->pci.n_functions);
+                return false;
+        }
+        for (size_t i = 0; i < a->pci.n_functions; i++)
+                if (!pci_function_equal(&a->pci.functions[i], &b->pci.functions[i])) {
+                        snprintf(why, n, "function %s differs", a->pci.functions[i].slot);
+                        return false;
+                }
+        return true;
+}
+
+static unsigned count_ext(const struct snapshot *s, bool dpc) {
+        unsigned n = 0;
+        for (size_t i = 0; i < s->pci.n_functions; i++)
+                n += dpc ? s->pci.functions[i].has_dpc : s->pci.functions[i].has_aer;
+        return n;
+}
+
+/* Collect one dump with the filtered copy and with the original; the facts must not differ. */
+static void compare_filtered(const struct root *r, const char *path, const char *label,
+                             struct snapshot **ret_filtered) {
+        struct snapshot *filtered = snap_new();
+        _cleanup_snapshot_ struct snapshot *original = snap_new();
+        char why[128] = "";
+
+        unsetenv("KDV_PCI_DUMP_UNFILTERED");
+        collect_pci(r, path, filtered);
+        setenv("KDV_PCI_DUMP_UNFILTERED", "1", 1);
+        collect_pci(r, path, original);
+        unsetenv("KDV_PCI_DUMP_UNFILTERED");
+        ok(filtered->pci.state == FACT_OK && functions_same(filtered, original, why, sizeof(why)),
+           "%s: filtered dump copy gives the same facts as the original (%u functions, %u AER, %u DPC) %s",
+           label, (unsigned) filtered->pci.n_functions, count_ext(filtered, false), count_ext(filtered, true), why);
+        if (ret_filtered)
+                *ret_filtered = filtered;
+        else
+                snapshot_free(filtered);
+}
+
+/* One 4096-byte function in canonical lspci -xxxx form: a PCIe root port (cap list at 0x40:
+ * PCIe cap, type 4) whose extended space holds AER at 0x100 -> next, set by the caller. */
+static void write_function(FILE *f, const char *slot, const unsigned char ext[4096], const char *extra) {
+        unsigned char cfg[4096];
+
+        memcpy(cfg, ext, sizeof(cfg));
+        memset(cfg, 0, 256);
+        cfg[0] = 0x86; cfg[1] = 0x80; cfg[2] = 0x10; cfg[3] = 0x20;    /* 8086:2010 */
+        cfg[6] = 0x10;                                                  /* status: cap list */
+        cfg[0x0a] = 0x04; cfg[0x0b] = 0x06;                             /* class 0604 bridge */
+        cfg[0x0e] = 0x01;                                               /* header type 1 */
+        cfg[0x34] = 0x40;
+        cfg[0x40] = 0x10; cfg[0x41] = 0x00; cfg[0x42] = 0x42; cfg[0x43] = 0x00; /* PCIe v2, root port */
+        fprintf(f, "%s PCI bridge: Intel Corporation Device 2010\n", slot);
+        for (unsigned off = 0; off < 4096; off += 16) {
+                fprintf(f, "%02x:", off);
+                for (unsigned i = 0; i < 16; i++)
+                        fprintf(f, " %02x", cfg[off + i]);
+                fputc('\n', f);
+        }
+        if (extra)
+                fputs(extra, f);
+        fputc('\n', f);
+}
+
+static void put_header(unsigned char *cfg, unsigned at, unsigned id, unsigned next) {
+        uint32_t h = id | 1u << 16 | next << 20;
+        for (unsigned i = 0; i < 4; i++)
+                cfg[at + i] = (unsigned char) (h >> (8 * i));
+}
+
+static void test_dump_filter(void) {
+        static const char *const real[] = {
+                "fixtures/pci/dumps/freescale-p2020-ppc-multidomain.txt",
+                "fixtures/pci/dumps/raptor-talos-ii-power9.txt",
+                "fixtures/pci/dumps/samsung-np350v5c-laptop.txt",
+                "fixtures/pci/dumps/ecs-h310-desktop-coffeelake.txt",
+                "fixtures/pci/dumps/ibm-pseries-power-pcix-multidomain.txt",
+                "bench/data/huananzhi-x99-qd4-xeon-e5v3.txt",
+        };
+        struct root r = { .fd = -1 };
+        char path[] = "/tmp/kdv-test-filter-XXXXXX";
+        unsigned char ext[4096] = {};
+        struct snapshot *s = NULL;
+        FILE *f;
+        int fd;
+
+        if (root_open("/", &r) < 0) {
+                ok(0, "open /");
+                return;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(real); i++)
+                compare_filtered(&r, tap_path(real[i]), real[i], NULL);
+
+        /* Crafted functions where leaving out zero lines would change a fact if done blindly. */
+        fd = mkstemp(path);
+        f = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (!f) {
+                ok(0, "temp dump");
+                root_close(&r);
+                return;
+        }
+        /* 00:01.0 AER at 0x100 -> DPC at 0x800, zero lines in between: both found */
+        put_header(ext, 0x100, 0x01, 0x800);
+        put_header(ext, 0x800, 0x1d, 0);
+        write_function(f, "00:01.0", ext, NULL);
+        /* 00:02.0 AER at 0x100 -> 0x140, a zero line: the walk ends there, no DPC */
+        memset(ext, 0, sizeof(ext));
+        put_header(ext, 0x100, 0x01, 0x140);
+        write_function(f, "00:02.0", ext, NULL);
+        /* 00:03.0 same, then a line after the canonical run writes one byte of the zero line at
+         * 0x140: header 0x0000001d = DPC. With the zero line left out, 0x141..0x143 would read
+         * 0xff and the id 0xff1d: the function is not canonical, so nothing is left out. */
+        write_function(f, "00:03.0", ext, "140: 1d\n");
+        fclose(f);
+
+        compare_filtered(&r, path, "crafted", &s);
+        if (s && s->pci.n_functions == 3) {
+                const struct pci_function *fn = s->pci.functions;
+                ok(fn[0].has_aer && fn[0].has_dpc, "crafted 00:01.0: AER and DPC behind zero lines");
+                ok(fn[1].has_aer && !fn[1].has_dpc, "crafted 00:02.0: AER, the walk ends at a zero header");
+                ok(fn[2].has_aer && fn[2].has_dpc, "crafted 00:03.0: a later partial line makes 0x140 a DPC header");
+        } else
+                ok(0, "crafted dump: 3 functions");
+        snapshot_free(s);
+        unlink(path);
+        root_close(&r);
+}
+
 int main(void) {
         test_sysfs_a();
         test_sysfs_b();
         test_dumps();
+        test_dump_filter();
         test_sysfs_malformed();
         test_initramfs();
         return tap_done();
