@@ -83,6 +83,7 @@ struct vectors_plan {
         unsigned search_limit;
         bool upper_bound;               /* driver set from "bound now", not the initramfs */
         bool order_sensitive;           /* dump target survives in PCI order but not when probed last */
+        bool legacy_allocator;          /* < 4.15: pre-matrix allocator, other failure messages */
         unsigned *vectors_on_cpu;       /* capture_cpus entries: in use per CPU incl. managed reservations */
         struct vector_device *devices;
         size_t n_devices;

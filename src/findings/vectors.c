@@ -60,6 +60,16 @@ static char *remedy_text(const struct snapshot *s, const struct plan *p, bool fo
         return sb.buf;
 }
 
+/* How the failed probe shows in the capture kernel's log. 4.15+ (matrix allocator,
+ * kernel/irq/matrix.c): -ENOSPC, "error -28" / "unable to allocate interrupt". Before, seed
+ * incident 001 (RHEL 7, 3.10): "pci_enable_msix failed (r=-1)" and "unable to allocate interrupt
+ * 214, r: -38" from mpt3sas (../shared/fixtures/real/incidents/rhel7-mpt3sas-i40e). */
+static const char *failure_text(const struct vectors_plan *v) {
+        return v->legacy_allocator ?
+                "fails (on this pre-4.15 kernel drivers log e.g. \"pci_enable_msix failed (r=-1)\" or \"unable to allocate interrupt ..., r: -38\")" :
+                "fails with -ENOSPC (error -28)";
+}
+
 int findings_vectors(const struct snapshot *s, const struct plan *p, struct findings *f) {
         const struct vectors_plan *v = &p->vectors;
         const struct vector_device *dump = NULL;
@@ -89,10 +99,10 @@ int findings_vectors(const struct snapshot *s, const struct plan *p, struct find
                 x = findings_add_take(f, "vectors.dump-target-at-risk", SEVERITY_ERROR, subject,
                         strprintf("The dump target's device %s (%s) will not get interrupt vectors in the capture kernel: "
                             "with %u CPU%s the %u vectors per CPU are used up by the devices that probe before it "
-                            "(%u needed in all, %u available), so its probe fails with -ENOSPC (error -28) and "
+                            "(%u needed in all, %u available), so its probe %s and "
                             "no vmcore is written.%s",
                             dump->slot, strempty(dump->driver), v->capture_cpus, v->capture_cpus == 1 ? "" : "s",
-                            v->capacity_per_cpu, v->demand + dump->wanted, v->capacity,
+                            v->capacity_per_cpu, v->demand + dump->wanted, v->capacity, failure_text(v),
                             v->upper_bound ? " (Upper bound: the kdump initramfs could not be read, drivers bound now were assumed.)" : ""),
                         remedy_text(s, p, true));
                 finding_add_field(x, "DEVICE", "%s", dump->slot);
@@ -115,10 +125,10 @@ int findings_vectors(const struct snapshot *s, const struct plan *p, struct find
                                 first = &v->devices[i];
                 subject = strprintf("%u device%s", n_fail, n_fail == 1 ? "" : "s");
                 x = findings_add_take(f, "vectors.exhausted", unknown_target ? SEVERITY_ERROR : SEVERITY_WARNING, subject,
-                        strprintf("The capture kernel runs out of interrupt vectors (%u CPU%s x %u): these probes fail "
-                            "with -ENOSPC: %s.%s%s",
+                        strprintf("The capture kernel runs out of interrupt vectors (%u CPU%s x %u): each of these probes "
+                            "%s: %s.%s%s",
                             v->capture_cpus, v->capture_cpus == 1 ? "" : "s", v->capacity_per_cpu,
-                            strempty(failed.buf),
+                            failure_text(v), strempty(failed.buf),
                             unknown_target ? " The dump target could not be traced to a device, so one of "
                                              "these may be the disk or NIC the dump needs." : "",
                             v->upper_bound ? " (Upper bound: drivers bound now, not the kdump initramfs.)" : ""),

@@ -968,6 +968,7 @@ int vectors_plan_build_opts(const struct snapshot *s, const struct capture_plan 
         v.demand = r.total_used;
         v.platform = st.platform;
         v.upper_bound = st.upper_bound;
+        v.legacy_allocator = st.eager;
         v.vectors_on_cpu = calloc(cpus, sizeof(unsigned));
         v.devices = calloc(st.n_devs + 1, sizeof(*v.devices));
         if (!v.vectors_on_cpu || !v.devices) {
