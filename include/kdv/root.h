@@ -4,6 +4,7 @@
  * (sysfs is full of them) resolve relative to that tree and can never escape it. */
 #pragma once
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -19,6 +20,9 @@ void root_close(struct root *r);
 
 /* Open PATH (relative to the root, leading '/' ignored) with FLAGS. Returns fd or -errno. */
 int root_openat(const struct root *r, const char *path, int flags);
+
+/* Open directory PATH (relative to the root) for readdir(). Returns 0 or -errno. */
+int root_opendir(const struct root *r, const char *path, DIR **ret);
 
 /* Read a whole file (up to max bytes; -EFBIG beyond) into a NUL-terminated buffer.
  * Returns 0, -ENOENT when missing, other -errno on error. A NUL byte inside the file is -EBADMSG. */

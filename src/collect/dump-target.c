@@ -124,18 +124,13 @@ static int first_slave(const struct root *r, const char *name, char **ret) {
         DIR *d;
         struct dirent *de;
         char *best = NULL;
-        int fd;
+        int k;
 
         if (asprintf(&path, "sys/class/block/%s/slaves", name) < 0)
                 return -ENOMEM;
-        fd = root_openat(r, path, O_RDONLY | O_DIRECTORY);
-        if (fd < 0)
-                return fd;
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -errno;
-        }
+        k = root_opendir(r, path, &d);
+        if (k < 0)
+                return k;
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.')
                         continue;

@@ -171,18 +171,13 @@ static int count_msi_irqs(const struct root *r, const char *slot, unsigned *ret)
         DIR *d;
         struct dirent *de;
         unsigned n = 0;
-        int fd;
+        int k;
 
         if (asprintf(&path, "sys/bus/pci/devices/%s/msi_irqs", slot) < 0)
                 return -ENOMEM;
-        fd = root_openat(r, path, O_RDONLY | O_DIRECTORY);
-        if (fd < 0)
-                return fd;
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -errno;
-        }
+        k = root_opendir(r, path, &d);
+        if (k < 0)
+                return k;
         while ((de = readdir(d)))
                 if (de->d_name[0] != '.')
                         n++;
@@ -272,17 +267,14 @@ static int validate_sysfs(const struct root *r, struct pci_facts *p, size_t *ret
         DIR *d;
         struct dirent *de;
         size_t n = 0;
-        int fd, k = 0;
+        int k;
 
-        fd = root_openat(r, "sys/bus/pci/devices", O_RDONLY | O_DIRECTORY);
-        if (fd < 0) {
-                fact_error_set(&p->error, "sys/bus/pci/devices", 0, "cannot open: %s", strerror(-fd));
+        k = root_opendir(r, "sys/bus/pci/devices", &d);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0) {
+                fact_error_set(&p->error, "sys/bus/pci/devices", 0, "cannot open: %s", strerror(-k));
                 return -EBADMSG;
-        }
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -errno;
         }
         if (!r->live) {
                 root_full = root_path(r, "");

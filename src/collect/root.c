@@ -168,6 +168,22 @@ int root_openat(const struct root *r, const char *path, int flags) {
         return openat2_compat(r->fd, path, flags);
 }
 
+int root_opendir(const struct root *r, const char *path, DIR **ret) {
+        int fd = root_openat(r, path, O_RDONLY | O_DIRECTORY);
+        DIR *d;
+
+        if (fd < 0)
+                return fd;
+        d = fdopendir(fd);
+        if (!d) {
+                int k = -errno;
+                close(fd);
+                return k;
+        }
+        *ret = d;
+        return 0;
+}
+
 int root_read_file(const struct root *r, const char *path, size_t max, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = -1;
         struct stat st;
