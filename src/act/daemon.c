@@ -15,6 +15,7 @@
  * sender port id is checked to be 0 (the kernel), as libudev's monitor does. */
 #include <inttypes.h>
 #include <linux/netlink.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/inotify.h>
@@ -23,6 +24,9 @@
 #include <sys/un.h>
 #include <fcntl.h>
 #include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
@@ -200,7 +204,8 @@ struct daemon {
         int uevent_fd, test_fd;
         char *test_path;
 
-        struct validation cur;                  /* the last successful validation */
+        struct validation cur;                  /* the last successful validation: only its findings
+                                                 * once it has been acted on (see keep_findings_only()) */
         bool have_cur;
         bool pending;
         uint64_t first_event;                   /* CLOCK_MONOTONIC µs of the first pending event */
@@ -409,6 +414,20 @@ static void maybe_rewrite(struct daemon *d, const struct validation *v) {
         rewrite_plan_clear(&plan);
 }
 
+/* Between validations only the findings are needed (log_changes() compares the next run's with
+ * them): free the snapshot and the plan, which are most of a validation's memory (the PCI
+ * devices, the module and initramfs lists, the vector simulation). */
+static void keep_findings_only(struct daemon *d) {
+        struct findings f;
+
+        if (!d->have_cur)
+                return;
+        f = d->cur.findings;
+        d->cur.findings = (struct findings) {};
+        validation_clear(&d->cur);
+        d->cur.findings = f;
+}
+
 static void revalidate(struct daemon *d, const char *reason, unsigned n_events, bool may_rewrite) {
         struct validation v;
         struct strbuf status = {};
@@ -445,6 +464,63 @@ static void revalidate(struct daemon *d, const char *reason, unsigned n_events, 
                 validation_clear(&d->cur);
         d->cur = v;
         d->have_cur = true;
+        /* At start the caller still rewrites from the whole validation (after dropping
+         * privileges), then slims it: see job.start_finish. */
+        if (may_rewrite)
+                keep_findings_only(d);
+}
+
+/* Memory between validations. A validation allocates a few hundred KiB in many small blocks and
+ * frees them all. glibc keeps freed blocks of up to 1 KiB in the freeing thread's cache (tcache:
+ * 7 per size class, ~230 KiB once full), where malloc_trim() cannot reach them, and gives the
+ * heap back to the kernel only from its top. So each validation runs start to end (collect,
+ * report, free the previous one) in a short-lived thread of the main arena: when it exits its
+ * tcache goes back to the arena, and malloc_trim() then returns every free page (madvise
+ * MADV_DONTNEED inside the heap, glibc >= 2.8). Measured with `make bench-daemon`: heap Rss
+ * between validations 16 KiB instead of 556-1,364 KiB, RssAnon 748 KiB instead of 2,076. The main thread only waits for it
+ * (events arriving meanwhile are read afterwards, and coalesced as usual). The thread starts
+ * with the main thread's credentials and raises and lowers CAP_SYS_ADMIN in its own
+ * (capabilities are per thread: capset(2)); the main thread's stay lowered. */
+struct job {
+        struct daemon *d;
+        const char *reason;
+        unsigned n_events;
+        bool may_rewrite;
+        bool start_finish;              /* the end of start-up: rewrite from the first validation */
+};
+
+static void *job_thread(void *userdata) {
+        struct job *j = userdata;
+
+        if (!j->start_finish)
+                revalidate(j->d, j->reason, j->n_events, j->may_rewrite);
+        else {
+                if (j->d->have_cur && j->d->policy.mode == POLICY_MODE_REWRITE)
+                        maybe_rewrite(j->d, &j->d->cur);
+                keep_findings_only(j->d);
+        }
+        return NULL;
+}
+
+static void run_job(struct job *j) {
+        pthread_t t;
+        int k;
+
+        k = pthread_create(&t, NULL, job_thread, j);
+        if (k != 0) {
+                log_msg("cannot start the validation thread: %s; validating in the main thread", strerror(k));
+                (void) job_thread(j);
+        } else
+                (void) pthread_join(t, NULL);
+#ifdef __GLIBC__
+        (void) malloc_trim(0);
+#endif
+}
+
+static void revalidate_now(struct daemon *d, const char *reason, unsigned n_events, bool may_rewrite) {
+        struct job j = { .d = d, .reason = reason, .n_events = n_events, .may_rewrite = may_rewrite };
+
+        run_job(&j);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -457,7 +533,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         memcpy(reason, d->pending_reason, sizeof reason);
         d->pending = false;
         d->n_pending = 0;
-        revalidate(d, reason, n, true);
+        revalidate_now(d, reason, n, true);
         return 0;
 }
 
@@ -488,7 +564,7 @@ static void schedule(struct daemon *d, const char *fmt, ...) {
                 if (k < 0) {
                         log_msg("cannot arm the debounce timer: %s; revalidating now", strerror(-k));
                         d->pending = false;
-                        revalidate(d, d->pending_reason, d->n_pending, true);
+                        revalidate_now(d, d->pending_reason, d->n_pending, true);
                         d->n_pending = 0;
                         return;
                 }
@@ -588,7 +664,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
                 d->n_pending = 0;
                 if (d->timer)
                         (void) sd_event_source_set_enabled(d->timer, SD_EVENT_OFF);
-                revalidate(d, "SIGHUP", 1, true);
+                revalidate_now(d, "SIGHUP", 1, true);
                 (void) sd_notify(0, "READY=1");
                 return 0;
         }
@@ -730,6 +806,11 @@ int daemon_run(const struct daemon_options *o) {
         const char *test_socket = getenv(DAEMON_EVENT_SOCKET_ENV);
         int k, r = EXIT_COULD_NOT_VALIDATE;
 
+#ifdef __GLIBC__
+        /* One arena: the validation thread (run_job()) allocates from the main heap, which
+         * malloc_trim() empties after it, instead of a second arena of its own. */
+        (void) mallopt(M_ARENA_MAX, 1);
+#endif
         if (policy_init(&d.policy) < 0)
                 return EXIT_COULD_NOT_VALIDATE;
         k = root_open(root, &d.root);
@@ -768,15 +849,14 @@ int daemon_run(const struct daemon_options *o) {
 
         /* The first collection runs with every capability the process was started with; the
          * rewrite it may call for runs after the drop. */
-        revalidate(&d, "start", 0, false);
+        revalidate_now(&d, "start", 0, false);
 
         /* The first collection had every privilege it needed; from now on keep only
          * CAP_SYS_ADMIN (live system) or nothing (captured root). See privileges.c. */
         k = privileges_drop(d.root.live);
         if (k < 0)
                 log_msg("cannot drop capabilities: %s; continuing with the ones systemd granted", strerror(-k));
-        if (d.have_cur && d.policy.mode == POLICY_MODE_REWRITE)
-                maybe_rewrite(&d, &d.cur);
+        run_job(&(struct job) { .d = &d, .start_finish = true });
 
         (void) sd_notify(0, "READY=1");
         k = sd_event_loop(d.event);

@@ -268,7 +268,7 @@ static void test_journal_send(void) {
                 int fd, n = 0, k, good = 0;
 
                 close(pipefd[0]);
-                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
                     (mkdir("/run/systemd", 0755) < 0 && errno != EEXIST) ||
                     (mkdir("/run/systemd/journal", 0755) < 0 && errno != EEXIST) ||
                     mount("tmpfs", "/run/systemd/journal", "tmpfs", 0, "mode=0755") < 0) {
