@@ -28,6 +28,9 @@ static void help(FILE *f) {
                 "      --json            Print the report as JSON (same as --format=json)\n"
                 "      --format=FORMAT   text, json or prometheus\n"
                 "      --output=FILE     Write the report to FILE atomically instead of stdout\n"
+                "      --dump-snapshot=FILE  With check: also save the facts it read to FILE\n"
+                "                        (\"-\": stdout, when --output takes the report)\n"
+                "      --snapshot=FILE   With check: analyse a saved snapshot instead of the machine\n"
                 "      --diff            With check: print the configuration change apply would make\n"
                 "      --no-color        Do not colour the text report\n"
                 "  -h, --help            Show this help\n"
@@ -40,7 +43,7 @@ static void help(FILE *f) {
 
 enum {
         ARG_PCI_DUMP = 0x100, ARG_ARCH, ARG_JSON, ARG_FORMAT, ARG_NO_COLOR, ARG_VERSION,
-        ARG_DIFF, ARG_CONFIG, ARG_DRIVER_TABLE, ARG_OUTPUT,
+        ARG_DIFF, ARG_CONFIG, ARG_DRIVER_TABLE, ARG_OUTPUT, ARG_SNAPSHOT, ARG_DUMP_SNAPSHOT,
 };
 
 static int parse_args(int argc, char **argv, struct cli_args *a) {
@@ -54,6 +57,8 @@ static int parse_args(int argc, char **argv, struct cli_args *a) {
                 { "format",       required_argument, NULL, ARG_FORMAT },
                 { "output",       required_argument, NULL, ARG_OUTPUT },
                 { "diff",         no_argument,       NULL, ARG_DIFF },
+                { "snapshot",     required_argument, NULL, ARG_SNAPSHOT },
+                { "dump-snapshot", required_argument, NULL, ARG_DUMP_SNAPSHOT },
                 { "no-color",     no_argument,       NULL, ARG_NO_COLOR },
                 { "help",         no_argument,       NULL, 'h' },
                 { "version",      no_argument,       NULL, ARG_VERSION },
@@ -84,6 +89,8 @@ static int parse_args(int argc, char **argv, struct cli_args *a) {
                         break;
                 case ARG_OUTPUT: a->output = optarg; break;
                 case ARG_DIFF: a->diff = true; break;
+                case ARG_SNAPSHOT: a->snapshot = optarg; break;
+                case ARG_DUMP_SNAPSHOT: a->dump_snapshot = optarg; break;
                 case ARG_NO_COLOR: a->color = false; break;
                 case 'h': help(stdout); return 0;
                 case ARG_VERSION: puts(PACKAGE_STRING); return 0;
@@ -100,6 +107,30 @@ static int parse_args(int argc, char **argv, struct cli_args *a) {
         }
         if (a->diff && !streq(a->command, "check")) {
                 fprintf(stderr, "kdump-validate: --diff goes with 'check'\n");
+                return -EINVAL;
+        }
+        if ((a->snapshot || a->dump_snapshot) && !streq(a->command, "check")) {
+                fprintf(stderr, "kdump-validate: --%s goes with 'check' only: '%s' acts on the running system\n",
+                        a->snapshot ? "snapshot" : "dump-snapshot", a->command);
+                return -EINVAL;
+        }
+        if (a->snapshot && (a->collect.root || a->collect.pci_dump)) {
+                fprintf(stderr, "kdump-validate: --snapshot cannot be combined with --%s: the snapshot already "
+                        "holds the facts of its machine\n", a->collect.root ? "root" : "pci-dump");
+                return -EINVAL;
+        }
+        if (a->snapshot && a->diff) {
+                fprintf(stderr, "kdump-validate: --diff needs the machine's configuration files; a snapshot has "
+                        "only the facts (run 'check --diff' on the machine)\n");
+                return -EINVAL;
+        }
+        if (a->dump_snapshot && streq(a->dump_snapshot, "-") && !a->output) {
+                fprintf(stderr, "kdump-validate: --dump-snapshot=- writes the snapshot to stdout: send the report "
+                        "elsewhere with --output=FILE\n");
+                return -EINVAL;
+        }
+        if (a->dump_snapshot && a->snapshot && streq(a->dump_snapshot, a->snapshot)) {
+                fprintf(stderr, "kdump-validate: --dump-snapshot and --snapshot name the same file\n");
                 return -EINVAL;
         }
         return 1;

@@ -26,6 +26,8 @@ struct cli_args {
         bool diff;                      /* check --diff: print the config change, write nothing */
         const char *config;             /* policy file (default /etc/kdump-validator.conf) */
         const char *output;             /* write the report to this file (atomically) instead of stdout */
+        const char *snapshot;           /* check --snapshot: analyse this saved snapshot, collect nothing */
+        const char *dump_snapshot;      /* check --dump-snapshot: also save the snapshot here ("-": stdout) */
 };
 
 /* One validation run: collect → plan → findings. */
@@ -37,6 +39,10 @@ struct validation {
 
 /* Returns 0, or negative errno when the root itself cannot be read (then nothing is filled). */
 int validation_run(const struct collect_options *o, struct validation *v);
+/* The same from a snapshot file (kdv/snapshot-file.h) instead of collecting: 0, -EBADMSG with ERR
+ * filled (unreadable or malformed file: "FILE:LINE: message"), or -ENOMEM. */
+int validation_load(const struct collect_options *o, const char *snapshot_path, struct validation *v,
+                    struct fact_error *err);
 void validation_clear(struct validation *v);
 
 int cmd_check(const struct cli_args *a);

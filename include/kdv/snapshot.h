@@ -80,8 +80,8 @@ struct kexec_state {
 
 /* ---- PCI (collected through libpci) ---- */
 struct pci_function {
-        char slot[16];                  /* "0000:00:02.0" */
-        uint16_t domain;
+        char slot[20];                  /* "0000:00:02.0"; domains go up to 0x7fffffff ("7fffffff:ff:1f.7") */
+        uint32_t domain;
         uint8_t bus, dev, func;
         uint16_t vendor_id, device_id, subsys_vendor_id, subsys_id;
         uint32_t class;                 /* 24-bit class code: base<<16 | sub<<8 | prog-if */
@@ -119,6 +119,8 @@ enum pci_source {
         PCI_SOURCE_SYSFS,
         PCI_SOURCE_DUMP,
 };
+
+const char *pci_source_to_string(enum pci_source s);    /* "none", "sysfs", "dump" */
 
 struct pci_facts {
         enum fact_state state;
@@ -184,6 +186,8 @@ enum dump_target_kind {
         DUMP_TARGET_SSH,
 };
 
+const char *dump_target_kind_to_string(enum dump_target_kind k);        /* "local-fs", ... "unknown" */
+
 struct dump_target {
         enum dump_target_kind kind;
         char *spec;                     /* as configured: "raw /dev/disk/by-id/...", "path /var/crash" */
@@ -248,6 +252,10 @@ struct collect_options {
         const char *arch;               /* override */
         const char *driver_table;       /* drivers.conf path; default: installed copy */
 };
+
+/* The driver table a collection reads: --driver-table, else $KDV_CONF_DIR (tests), else the
+ * installed copy (NULL); a binary run from its build tree falls back to the source tree's conf/. */
+const char *collect_driver_table_path(const struct collect_options *opts);
 
 /* Collect everything. Returns 0 even when individual facts are missing or invalid (recorded in
  * the snapshot); negative errno only when the root itself cannot be used. */

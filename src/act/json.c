@@ -179,24 +179,6 @@ static const char *verdict_to_string(enum severity v) {
         return v == SEVERITY_INFO ? "ok" : severity_to_string(v);
 }
 
-static const char *dump_target_kind_to_string(enum dump_target_kind k) {
-        switch (k) {
-        case DUMP_TARGET_LOCAL_FS: return "local-fs";
-        case DUMP_TARGET_RAW: return "raw";
-        case DUMP_TARGET_NFS: return "nfs";
-        case DUMP_TARGET_SSH: return "ssh";
-        case DUMP_TARGET_UNKNOWN: default: return "unknown";
-        }
-}
-
-static const char *pci_source_to_string(enum pci_source s) {
-        switch (s) {
-        case PCI_SOURCE_SYSFS: return "sysfs";
-        case PCI_SOURCE_DUMP: return "dump";
-        case PCI_SOURCE_NONE: default: return NULL;
-        }
-}
-
 /* "file:line: message", "file: message" or "message"; NULL when there is nothing to say. */
 static void jw_fact_error(struct jw *w, enum fact_state state, const struct fact_error *e) {
         struct strbuf sb = {};
@@ -264,7 +246,7 @@ static void json_facts(struct jw *w, const struct snapshot *s) {
         jw_object_end(w);
 
         jw_fact(w, "pci", s->pci.state, &s->pci.error);
-        jw_string(w, "source", pci_source_to_string(s->pci.source));
+        jw_string(w, "source", s->pci.source == PCI_SOURCE_NONE ? NULL : pci_source_to_string(s->pci.source));
         jw_u64(w, "functions", s->pci.n_functions);
         jw_object_end(w);
 

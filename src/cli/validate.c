@@ -1,6 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "kdv/cli.h"
 #include "kdv/collect.h"
+#include "kdv/snapshot-file.h"
+
+/* plan → findings over v->snapshot, whichever way it was obtained. */
+static int validation_analyse(struct validation *v) {
+        int k;
+
+        k = plan_build(v->snapshot, &v->plan);
+        if (k >= 0)
+                k = findings_build(v->snapshot, &v->plan, &v->findings);
+        if (k < 0)
+                validation_clear(v);
+        return k;
+}
 
 int validation_run(const struct collect_options *o, struct validation *v) {
         int k;
@@ -9,12 +22,18 @@ int validation_run(const struct collect_options *o, struct validation *v) {
         k = snapshot_collect(o, &v->snapshot);
         if (k < 0)
                 return k;
-        k = plan_build(v->snapshot, &v->plan);
-        if (k >= 0)
-                k = findings_build(v->snapshot, &v->plan, &v->findings);
+        return validation_analyse(v);
+}
+
+int validation_load(const struct collect_options *o, const char *snapshot_path, struct validation *v,
+                    struct fact_error *err) {
+        int k;
+
+        *v = (struct validation) {};
+        k = snapshot_load_file(o, snapshot_path, &v->snapshot, err);
         if (k < 0)
-                validation_clear(v);
-        return k;
+                return k;
+        return validation_analyse(v);
 }
 
 void validation_clear(struct validation *v) {

@@ -97,11 +97,8 @@ static void pci_guard_quiet(char *msg, ...) {
 
 static int pci_function_cmp(const void *a, const void *b) {
         const struct pci_function *x = a, *y = b;
-        /* slot starts with the full domain ("%04x" may be wider than the uint16_t field). */
-        unsigned long dx = strtoul(x->slot, NULL, 16), dy = strtoul(y->slot, NULL, 16);
-
-        if (dx != dy)
-                return dx < dy ? -1 : 1;
+        if (x->domain != y->domain)
+                return x->domain < y->domain ? -1 : 1;
         if (x->bus != y->bus)
                 return x->bus < y->bus ? -1 : 1;
         if (x->dev != y->dev)
@@ -641,7 +638,7 @@ static int pci_read_all(struct pci_access *pacc, struct pci_guard *g, size_t max
                 pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS |
                                  PCI_FILL_CAPS | PCI_FILL_EXT_CAPS);
                 snprintf(f->slot, sizeof(f->slot), "%04x:%02x:%02x.%d", (unsigned) d->domain, d->bus, d->dev, d->func);
-                f->domain = (uint16_t) d->domain;
+                f->domain = (uint32_t) d->domain;
                 f->bus = d->bus;
                 f->dev = d->dev;
                 f->func = d->func;
@@ -879,6 +876,14 @@ int collect_pci(const struct root *r, const char *pci_dump, struct snapshot *s) 
         }
 
         qsort(p->functions, p->n_functions, sizeof(struct pci_function), pci_function_cmp);
+        /* A dump that lists a function twice (two captures pasted together): libpci keeps both,
+         * and which one the capture kernel would see is anyone's guess. */
+        for (size_t i = 1; i < p->n_functions; i++)
+                if (streq(p->functions[i - 1].slot, p->functions[i].slot)) {
+                        fact_error_set(&p->error, pci_dump ?: "sys/bus/pci", 0,
+                                       "PCI function %s appears more than once", p->functions[i].slot);
+                        goto invalid;
+                }
 
         for (size_t i = 0; i < p->n_functions; i++) {
                 struct pci_function *f = &p->functions[i];

@@ -57,9 +57,25 @@ void snapshot_free(struct snapshot *s) {
         free(s);
 }
 
-/* The driver table: --driver-table, else $KDV_CONF_DIR (tests), else the installed copy; a binary
- * run from its build tree before `make install` falls back to the source tree's conf/. */
-static const char *driver_table_path(const struct collect_options *opts) {
+const char *pci_source_to_string(enum pci_source s) {
+        switch (s) {
+        case PCI_SOURCE_SYSFS: return "sysfs";
+        case PCI_SOURCE_DUMP: return "dump";
+        case PCI_SOURCE_NONE: default: return "none";
+        }
+}
+
+const char *dump_target_kind_to_string(enum dump_target_kind k) {
+        switch (k) {
+        case DUMP_TARGET_LOCAL_FS: return "local-fs";
+        case DUMP_TARGET_RAW: return "raw";
+        case DUMP_TARGET_NFS: return "nfs";
+        case DUMP_TARGET_SSH: return "ssh";
+        case DUMP_TARGET_UNKNOWN: default: return "unknown";
+        }
+}
+
+const char *collect_driver_table_path(const struct collect_options *opts) {
         if (opts->driver_table || getenv("KDV_CONF_DIR"))
                 return opts->driver_table;
         if (access(KDV_PKGDATADIR "/drivers.conf", F_OK) < 0 && access(KDV_SOURCE_CONFDIR "/drivers.conf", R_OK) == 0)
@@ -94,7 +110,7 @@ int snapshot_collect(const struct collect_options *opts, struct snapshot **ret) 
         if (k >= 0)
                 k = collect_dump_target(&r, s);
         if (k >= 0)
-                k = collect_driver_table(driver_table_path(opts), s);
+                k = collect_driver_table(collect_driver_table_path(opts), s);
 
         /* Architecture: an explicit option wins; the live system answers uname; a captured
          * tree may not tell, and then it stays unknown. */

@@ -312,6 +312,20 @@ static void test_dumps(void) {
                 }
                 collect_pci(&r, path, s);
                 ok(s->pci.state == FACT_OK && s->pci.n_functions == 1, "64-byte dump: one function");
+                {
+                        /* the same function twice, as when two captures are pasted together */
+                        _cleanup_snapshot_ struct snapshot *twice = snap_new();
+                        FILE *f = fopen(path, "a");
+                        if (f) {
+                                fprintf(f, "\n%s", text);
+                                fclose(f);
+                        }
+                        collect_pci(&r, path, twice);
+                        ok(twice->pci.state == FACT_INVALID && twice->pci.error.message &&
+                           strstr(twice->pci.error.message, "0000:00:1f.2 appears more than once"),
+                           "a dump listing 00:1f.2 twice is invalid, naming the function (%s)",
+                           strempty(twice->pci.error.message));
+                }
                 if (s->pci.n_functions == 1) {
                         const struct pci_function *f = &s->pci.functions[0];
                         ok(!f->config_full && !f->has_msi && f->device_id == 0x2922 && f->class == 0x010601 &&
