@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Run the libFuzzer targets built by build.sh.
 #   run.sh smoke            every target for FUZZ_SMOKE_SECONDS (default 3) each; the whole run ≤ 60 s
-#   run.sh long             every target for FUZZ_SECONDS (default 600) each, FUZZ_JOBS at a time
+#   run.sh long             every target for FUZZ_SECONDS (default 600) each, FUZZ_JOBS at a time;
+#                           FUZZ_CPU_SECONDS=N: go on (same corpus) until each had N CPU seconds
 #   run.sh replay           run every saved reproducer in tests/fuzz/crashes/<target>/ once
 # FUZZ_TARGETS="fuzz-iomem fuzz-policy" restricts the set. Seeds: tests/fuzz/corpus/<target>/ (read
 # only); new inputs go to $FUZZ_OUT/corpus/<target>/, crashes/leaks to $FUZZ_OUT/crashes/<target>/.
@@ -45,14 +46,24 @@ run_one() {
         local dict=() maxlen=65536
         [ "$t" = fuzz-pci-dump ] && maxlen=131072
         [ -f "$src/tests/fuzz/dict/$t.dict" ] && dict=(-dict="$src/tests/fuzz/dict/$t.dict")
-        # CPU seconds (user+sys) the fuzzer really got, not wall time: on a loaded machine they differ
-        local TIMEFORMAT='%U %S' rc cpu
-        { time "$out/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=$maxlen \
-                -print_final_stats=1 "${dict[@]}" -artifact_prefix="$art/" "$work" "${seeds[@]}" > "$log" 2>&1; } 2> "$log.time"
-        rc=$?
-        cpu=$(awk '{ printf "%d", $1 + $2 }' "$log.time")
+        # CPU seconds (user+sys) the fuzzer really got, not wall time: on a loaded machine they
+        # differ. With FUZZ_CPU_SECONDS (long mode) the target runs again on its own corpus until
+        # it has had that much CPU time.
+        local TIMEFORMAT='%U %S' rc cpu=0 want=${FUZZ_CPU_SECONDS:-0} wall=0 run=$secs
+        [ "$mode" = long ] || want=0
+        : > "$log"
+        while :; do
+                { time "$out/$t" -max_total_time="$run" -timeout=10 -rss_limit_mb=2048 -max_len=$maxlen \
+                        -print_final_stats=1 "${dict[@]}" -artifact_prefix="$art/" "$work" "${seeds[@]}" >> "$log" 2>&1; } 2> "$log.time"
+                rc=$?
+                cpu=$(awk -v c="$cpu" '{ printf "%d", c + $1 + $2 }' "$log.time")
+                wall=$((wall + run))
+                [ $rc = 0 ] && [ "$cpu" -lt "$want" ] || break
+                run=$((want - cpu < 30 ? 30 : want - cpu))
+        done
+        secs=$wall
         local execs
-        execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+        execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | awk '{ n += $1 } END { if (NR) print n }')
         if [ "$rc" = 0 ]; then
                 printf 'ok   %-22s %4ss wall %5ss cpu %10s runs, corpus %s\n' "$t" "$secs" "$cpu" "${execs:-?}" "$(ls "$work" | wc -l)"
         else
