@@ -3,6 +3,7 @@
 #include <getopt.h>
 
 #include "kdv/cli.h"
+#include "kdv/policy.h"
 #include "kdv/util.h"
 
 static void help(FILE *f) {
@@ -24,7 +25,7 @@ static void help(FILE *f) {
                 "      --pci-dump=FILE   Read PCI devices from an `lspci -xxxx` dump\n"
                 "      --arch=ARCH       Architecture of the root (x86_64, aarch64, ...)\n"
                 "      --driver-table=FILE  Per-driver vector table (default: the installed drivers.conf)\n"
-                "      --config=FILE     Policy file (default /etc/kdump-validator.conf)\n"
+                "      --config=FILE     Policy file (default " POLICY_DEFAULT_PATH " under the root)\n"
                 "      --json            Print the report as JSON (same as --format=json)\n"
                 "      --format=FORMAT   text, json or prometheus\n"
                 "      --output=FILE     Write the report to FILE atomically instead of stdout\n"

@@ -38,11 +38,11 @@ struct validation {
 };
 
 /* Returns 0, or negative errno when the root itself cannot be read (then nothing is filled). */
-int validation_run(const struct collect_options *o, struct validation *v);
+int validation_run(const struct collect_options *o, const struct findings_options *fo, struct validation *v);
 /* The same from a snapshot file (kdv/snapshot-file.h) instead of collecting: 0, -EBADMSG with ERR
  * filled (unreadable or malformed file: "FILE:LINE: message"), or -ENOMEM. */
-int validation_load(const struct collect_options *o, const char *snapshot_path, struct validation *v,
-                    struct fact_error *err);
+int validation_load(const struct collect_options *o, const char *snapshot_path, const struct findings_options *fo,
+                    struct validation *v, struct fact_error *err);
 void validation_clear(struct validation *v);
 
 int cmd_check(const struct cli_args *a);

@@ -60,9 +60,17 @@ enum severity findings_verdict(const struct findings *f);
 /* Exit status for a verdict: 0 ok, 1 warnings, 2 errors, 3 could not validate. */
 int verdict_exit_status(const struct findings *f);
 
+/* What the findings judge by, from the policy (kdump-validator.conf(5)); NULL = the defaults. */
+#define FINDINGS_DEFAULT_VECTOR_MARGIN 16u
+struct findings_options {
+        unsigned vector_margin;         /* fewer free vectors than this: vectors.tight */
+};
+
 /* Build the findings of every plan. */
-int findings_build(const struct snapshot *s, const struct plan *p, struct findings *ret);
+int findings_build(const struct snapshot *s, const struct plan *p, const struct findings_options *o,
+                   struct findings *ret);
 int findings_crashkernel(const struct snapshot *s, const struct plan *p, struct findings *f);
 int findings_memory(const struct snapshot *s, const struct plan *p, struct findings *f);
-int findings_vectors(const struct snapshot *s, const struct plan *p, struct findings *f);
+int findings_vectors(const struct snapshot *s, const struct plan *p, const struct findings_options *o,
+                     struct findings *f);
 int findings_inputs(const struct snapshot *s, const struct plan *p, struct findings *f);

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kdv/findings.h"
+
 struct root;
 
 #ifdef KDV_SYSCONFDIR
@@ -30,7 +32,7 @@ const char *policy_mode_to_string(enum policy_mode m);
 int policy_mode_from_string(const char *s);     /* enum value or -EINVAL */
 
 #define POLICY_DEFAULT_MAX_CAPTURE_CPUS 4u
-#define POLICY_DEFAULT_VECTOR_MARGIN    16u
+#define POLICY_DEFAULT_VECTOR_MARGIN    FINDINGS_DEFAULT_VECTOR_MARGIN
 #define POLICY_DEFAULT_DEBOUNCE_MS      2000u
 #define POLICY_DEFAULT_REPORT_DIR       "/run/kdump-validator"
 

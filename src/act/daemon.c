@@ -435,7 +435,7 @@ static void revalidate(struct daemon *d, const char *reason, unsigned n_events, 
         int k;
 
         (void) privileges_raise();
-        k = validation_run(d->opts->collect, &v);
+        k = validation_run(d->opts->collect, &(struct findings_options) { .vector_margin = d->policy.vector_margin }, &v);
         (void) privileges_lower();
         d->n_runs++;
         if (k < 0) {

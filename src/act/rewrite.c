@@ -725,7 +725,7 @@ static int try_candidate(struct ctx *c, unsigned cpus, char *const *bl, struct r
         copy.kdump_sysconfig = sf2;
         k = plan_build(&copy, &np);
         if (k >= 0)
-                k = findings_build(&copy, &np, &nf);
+                k = findings_build(&copy, &np, &(struct findings_options) { .vector_margin = c->pol->vector_margin }, &nf);
         if (k < 0) {
                 r = k;
                 goto out;

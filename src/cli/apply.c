@@ -24,7 +24,7 @@ static int exit_for(int k) {
 }
 
 int cmd_apply(const struct cli_args *a) {
-        struct validation v;
+        struct validation v = {};
         struct root r = { .fd = -1 };
         struct policy pol = {};
         struct policy_diagnostics diags = {};
@@ -37,12 +37,6 @@ int cmd_apply(const struct cli_args *a) {
                 fprintf(stderr, "kdump-validate: 'apply' takes no --diff, --output or --format "
                         "(use 'check --diff' for a dry run)\n");
                 return EXIT_USAGE;
-        }
-        k = validation_run(&a->collect, &v);
-        if (k < 0) {
-                fprintf(stderr, "kdump-validate: cannot read root '%s': %s\n",
-                        a->collect.root ? a->collect.root : "/", strerror(-k));
-                return EXIT_COULD_NOT_VALIDATE;
         }
         k = root_open(a->collect.root ? a->collect.root : "/", &r);
         if (k < 0) {
@@ -57,6 +51,13 @@ int cmd_apply(const struct cli_args *a) {
         if (k < 0) {
                 fprintf(stderr, "kdump-validate: the policy %s has errors: not applying anything\n",
                         a->config ? a->config : "file");
+                status = EXIT_COULD_NOT_VALIDATE;
+                goto finish;
+        }
+        k = validation_run(&a->collect, &(struct findings_options) { .vector_margin = pol.vector_margin }, &v);
+        if (k < 0) {
+                fprintf(stderr, "kdump-validate: cannot read root '%s': %s\n",
+                        a->collect.root ? a->collect.root : "/", strerror(-k));
                 status = EXIT_COULD_NOT_VALIDATE;
                 goto finish;
         }

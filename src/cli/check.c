@@ -7,6 +7,7 @@
 #include "kdv/atomic-file.h"
 #include "kdv/cli.h"
 #include "kdv/collect.h"
+#include "kdv/policy.h"
 #include "kdv/report.h"
 #include "kdv/rewrite.h"
 #include "kdv/snapshot-file.h"
@@ -29,15 +30,47 @@ static int dump_snapshot(const char *path, const struct snapshot *s) {
         return k;
 }
 
+/* What the findings judge by: the policy of --config, else the root's /etc/kdump-validator.conf
+ * (a saved snapshot has no root: --config or the defaults). check only reads it: a bad line is a
+ * warning, every valid key still applies. Returns 0 or -ENOMEM. */
+static int check_findings_options(const struct cli_args *a, struct findings_options *ret) {
+        struct policy pol = {};
+        struct policy_diagnostics diags = {};
+        struct root r = { .fd = -1 };
+        int k;
+
+        *ret = (struct findings_options) { .vector_margin = FINDINGS_DEFAULT_VECTOR_MARGIN };
+        if (a->config)
+                k = policy_load(NULL, a->config, &pol, &diags);
+        else if (a->snapshot || root_open(a->collect.root ? a->collect.root : "/", &r) < 0)
+                return 0;       /* no root: the defaults (an unreadable root is reported later) */
+        else
+                k = policy_load(&r, NULL, &pol, &diags);
+        root_close(&r);
+        for (size_t i = 0; i < diags.n; i++)
+                fprintf(stderr, "kdump-validate: warning: %s:%u: %s\n", diags.items[i].file, diags.items[i].line,
+                        diags.items[i].message);
+        if (k != -ENOMEM)
+                ret->vector_margin = pol.vector_margin;
+        policy_clear(&pol);
+        policy_diagnostics_clear(&diags);
+        return k == -ENOMEM ? k : 0;
+}
+
 int cmd_check(const struct cli_args *a) {
+        struct findings_options fo;
         struct validation v;
         struct strbuf out = {};
         int k, status;
 
+        if (check_findings_options(a, &fo) < 0) {
+                fprintf(stderr, "kdump-validate: out of memory\n");
+                return EXIT_COULD_NOT_VALIDATE;
+        }
         if (a->snapshot) {
                 struct fact_error e = {};
 
-                k = validation_load(&a->collect, a->snapshot, &v, &e);
+                k = validation_load(&a->collect, a->snapshot, &fo, &v, &e);
                 if (k < 0) {
                         if (e.line)
                                 fprintf(stderr, "kdump-validate: %s:%u: %s\n", strempty(e.file), e.line, strempty(e.message));
@@ -50,7 +83,7 @@ int cmd_check(const struct cli_args *a) {
                         return EXIT_COULD_NOT_VALIDATE;
                 }
         } else
-                k = validation_run(&a->collect, &v);
+                k = validation_run(&a->collect, &fo, &v);
         if (k < 0) {
                 fprintf(stderr, "kdump-validate: cannot read root '%s': %s\n",
                         a->collect.root ? a->collect.root : "/", strerror(-k));

@@ -87,7 +87,7 @@ static int do_rewrite(const struct root *r, const struct validation *v, const st
 }
 
 int cmd_hook(const struct cli_args *a) {
-        struct validation v;
+        struct validation v = {};
         struct root r = { .fd = -1 };
         struct policy pol = {};
         struct policy_diagnostics diags = {};
@@ -98,10 +98,6 @@ int cmd_hook(const struct cli_args *a) {
                 fprintf(stderr, "kdump-validate: 'hook' takes no --diff, --output or --format\n");
                 return EXIT_USAGE;
         }
-        k = validation_run(&a->collect, &v);
-        if (k < 0)
-                return fail_open(a->collect.root ? "cannot read the root directory" : "cannot read the system", k);
-
         k = root_open(a->collect.root ? a->collect.root : "/", &r);
         if (k < 0) {
                 status = fail_open("cannot open the root directory", k);
@@ -113,6 +109,12 @@ int cmd_hook(const struct cli_args *a) {
         policy_ok = k >= 0;
         if (k == -ENOMEM) {
                 status = fail_open("out of memory", k);
+                goto finish;
+        }
+        /* a policy with errors still gives every valid key (policy_load) */
+        k = validation_run(&a->collect, &(struct findings_options) { .vector_margin = pol.vector_margin }, &v);
+        if (k < 0) {
+                status = fail_open(a->collect.root ? "cannot read the root directory" : "cannot read the system", k);
                 goto finish;
         }
 

@@ -141,7 +141,8 @@ static int findings_capture(const struct snapshot *s, const struct plan *p, stru
         return 0;
 }
 
-int findings_build(const struct snapshot *s, const struct plan *p, struct findings *ret) {
+int findings_build(const struct snapshot *s, const struct plan *p, const struct findings_options *o,
+                   struct findings *ret) {
         int k;
 
         k = findings_inputs(s, p, ret);
@@ -155,6 +156,6 @@ int findings_build(const struct snapshot *s, const struct plan *p, struct findin
          * unknown: a vector prediction would be about a hypothetical kernel, so it stays out of
          * the verdict (the numbers are still in the report). */
         if (k >= 0 && s->flavor != KDUMP_FLAVOR_NONE)
-                k = findings_vectors(s, p, ret);
+                k = findings_vectors(s, p, o, ret);
         return k;
 }

@@ -5,7 +5,6 @@
 #include "kdv/findings.h"
 #include "kdv/util.h"
 
-#define VECTORS_MARGIN 16u      /* free vectors below this after all probes: "tight" */
 
 static char *join(char *const *l, const char *sep) {
         struct strbuf sb = {};
@@ -70,8 +69,10 @@ static const char *failure_text(const struct vectors_plan *v) {
                 "fails with -ENOSPC (error -28)";
 }
 
-int findings_vectors(const struct snapshot *s, const struct plan *p, struct findings *f) {
+int findings_vectors(const struct snapshot *s, const struct plan *p, const struct findings_options *o,
+                     struct findings *f) {
         const struct vectors_plan *v = &p->vectors;
+        unsigned margin = o ? o->vector_margin : FINDINGS_DEFAULT_VECTOR_MARGIN;
         const struct vector_device *dump = NULL;
         unsigned n_fail = 0, free_vectors;
         struct strbuf failed = {}, unknown = {};
@@ -146,16 +147,17 @@ int findings_vectors(const struct snapshot *s, const struct plan *p, struct find
                         goto oom;
         }
 
-        if (n_fail == 0 && (free_vectors < VECTORS_MARGIN || v->order_sensitive)) {
+        if (n_fail == 0 && (free_vectors < margin || v->order_sensitive)) {
                 _cleanup_free_ char *subject = strprintf("%u of %u vectors", v->demand, v->capacity);
                 x = findings_add_take(f, "vectors.tight", SEVERITY_WARNING, subject,
                         v->order_sensitive ?
                         strprintf("Every device gets its interrupt vectors in PCI probe order, but %s (%s) would not if it "
                             "probed last (udev probes in parallel on real hardware): only %u of %u vectors are left.",
                             dump->slot, strempty(dump->driver), free_vectors, v->capacity) :
-                        strprintf("The capture kernel's devices fit in the interrupt vectors with only %u of %u left "
-                            "(margin %u): one more device or queue and a probe fails with -ENOSPC.",
-                            free_vectors, v->capacity, VECTORS_MARGIN),
+                        strprintf("The capture kernel's devices fit in the interrupt vectors with only %u of %u left, "
+                            "fewer than the margin of %u (policy vector_margin): a few more devices or queues and "
+                            "a probe %s.",
+                            free_vectors, v->capacity, margin, failure_text(v)),
                         remedy_text(s, p, true));
                 if (dump) {
                         finding_add_field(x, "DEVICE", "%s", dump->slot);

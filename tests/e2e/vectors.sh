@@ -36,4 +36,18 @@ expect_exit 3 "P6T6 dump: check runs" -- \
         "$KDV_BIN" check --root "$T" --arch x86_64 --pci-dump "$D/asus-p6t6-ws-revolution-x58.txt" --json
 json_has "$(dev 0000:04:00.0 mpt3sas) == [1]" "P6T6: SAS HBA bound by mpt3sas, 1 vector"
 json_has 'j["vectors"]["demand"] == 31 and not [d for d in j["vectors"]["devices"] if d["fails"]]' "P6T6: demand 31, nothing fails"
+# ---- the policy's vector_margin decides vectors.tight (kdump-validator.conf(5)) ----
+# Oracle a-baseline: 12 of 201 vectors used at 1 CPU, 189 free: fine with the default margin 16.
+R="$FIX/oracle/a-baseline/root"
+expect_exit 0 "a-baseline: default margin, no warning" -- "$KDV_BIN" check --root "$R" --json
+json_has 'not [f for f in j["findings"] if f["id"] == "vectors.tight"]' "a-baseline: no vectors.tight with margin 16"
+printf '[policy]\nvector_margin = 190\n' > "$T/margin.conf"
+expect_exit 1 "a-baseline: vector_margin = 190 (more than the 189 free) is a warning" -- \
+        "$KDV_BIN" check --root "$R" --config "$T/margin.conf" --json
+json_has '[f for f in j["findings"] if f["id"] == "vectors.tight" and "margin of 190" in f["message"]]' \
+        "a-baseline: vectors.tight names the policy's margin 190"
+POL=$("$KDV_BIN" --help | sed -n 's/.*Policy file (default \(.*\) under the root).*/\1/p')
+mkdir -p "$T/pol"; cp -R "$R/." "$T/pol/"; chmod -R u+w "$T/pol"; mkdir -p "$T/pol/$(dirname "$POL")"
+printf '[policy]\nvector_margin = 190\n' > "$T/pol/$POL"
+expect_exit 1 "the root's own /etc/kdump-validator.conf is read too" -- "$KDV_BIN" check --root "$T/pol" --json
 done_testing

@@ -85,7 +85,7 @@ static void run(const char *arch) {
         struct validation v;
         struct strbuf out = {};
 
-        if (validation_run(&o, &v) < 0)
+        if (validation_run(&o, NULL, &v) < 0)
                 return;
         (void) report_json(v.snapshot, &v.plan, &v.findings, &out);
         strbuf_done(&out);

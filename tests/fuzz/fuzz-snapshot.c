@@ -41,7 +41,7 @@ static void analyse(struct snapshot *s) {
         struct strbuf out = {};
 
         s->driver_table = table;
-        if (plan_build(s, &p) >= 0 && findings_build(s, &p, &f) >= 0) {
+        if (plan_build(s, &p) >= 0 && findings_build(s, &p, NULL, &f) >= 0) {
                 (void) report_json(s, &p, &f, &out);
                 strbuf_done(&out);
                 (void) report_text(s, &p, &f, false, &out);

@@ -50,7 +50,7 @@ static int plan_for(enum kdump_flavor flavor, const char *path, const char *text
                 return k;
         k = plan_build(&copy, &p);
         if (k >= 0)
-                k = findings_build(&copy, &p, &f);
+                k = findings_build(&copy, &p, NULL, &f);
         if (k >= 0)
                 k = rewrite_plan_change(&copy, &p, &f, pol, text, strlen(text), rp);
         findings_clear(&f);
@@ -162,7 +162,7 @@ static void test_planning(void) {
                 copy.kexec.crash_size_state = FACT_OK;
                 copy.kexec.crash_size = p0.memory.estimate + 512 * 1024;
                 plan_build(&copy, &p1);
-                findings_build(&copy, &p1, &f1);
+                findings_build(&copy, &p1, NULL, &f1);
                 k = rewrite_plan_change(&copy, &p1, &f1, &pol, rhel, strlen(rhel), &r2);
                 is_int(k, -ERANGE, "reservation fits 1 CPU only: nr_cpus=2 refused");
                 ok(r2.advice && strstr(r2.advice, "crashkernel=") && strstr(r2.advice, "reboot"),
@@ -689,7 +689,7 @@ static void test_prepare_refusals(void) {
                         snprintf(table, sizeof(table), "%s/drivers.conf", conf);
                         o.driver_table = table;
                 }
-                k = validation_run(&o, &v);
+                k = validation_run(&o, NULL, &v);
                 sh("R='%s'; %s", root, cases[i].setup);
                 policy_init(&pol);
                 if (k >= 0 && root_open(root, &r) >= 0)

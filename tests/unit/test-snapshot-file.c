@@ -21,7 +21,7 @@ static char *report_of(const struct snapshot *s) {
 
         k = plan_build(s, &p);
         if (k >= 0)
-                k = findings_build(s, &p, &f);
+                k = findings_build(s, &p, NULL, &f);
         if (k >= 0)
                 k = report_json(s, &p, &f, &out);
         findings_clear(&f);

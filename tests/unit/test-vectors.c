@@ -600,7 +600,7 @@ static void test_config(const char *config, struct acc *a, unsigned *minc_exact)
                 struct findings f = {};
                 struct plan pl = { .capture = cap, .vectors = v };
                 pl.capture.append_var = "KDUMP_COMMANDLINE_APPEND";
-                is_int(findings_vectors(s, &pl, &f), 0, "findings built");
+                is_int(findings_vectors(s, &pl, NULL, &f), 0, "findings built");
                 bool risk = false;
                 for (size_t i = 0; i < f.n; i++)
                         if (streq(f.items[i].id, "vectors.dump-target-at-risk")) {
@@ -616,7 +616,7 @@ static void test_config(const char *config, struct acc *a, unsigned *minc_exact)
         if (streq(config, "a-baseline") || streq(config, "p-per-driver")) {
                 struct findings f = {};
                 struct plan pl = { .capture = cap, .vectors = v };
-                is_int(findings_vectors(s, &pl, &f), 0, "findings built");
+                is_int(findings_vectors(s, &pl, NULL, &f), 0, "findings built");
                 is_int(f.n, 0, "no vector findings on a machine that fits with room");
                 findings_clear(&f);
         }
@@ -869,7 +869,7 @@ static void test_seed_001(void) {
         struct findings f = {};
         struct plan pl = { .capture = cap, .vectors = v };
         bool risk = false, legacy_text = false;
-        is_int(findings_vectors(s, &pl, &f), 0, "seed 001: findings built");
+        is_int(findings_vectors(s, &pl, NULL, &f), 0, "seed 001: findings built");
         for (size_t i = 0; i < f.n; i++)
                 if (streq(f.items[i].id, "vectors.dump-target-at-risk")) {
                         risk = f.items[i].severity == SEVERITY_ERROR && strstr(f.items[i].remedy, "i40e");
