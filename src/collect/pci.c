@@ -380,7 +380,7 @@ static void dump_function_begin(struct dump_function_lines *fl) {
         fl->canonical = true;
 }
 
-static void dump_function_line(struct dump_function_lines *fl, const char *line, size_t len,
+static void dump_function_line(struct dump_function_lines *fl, const char *line, size_t len, const char *eol,
                                unsigned offset, unsigned n_bytes, bool all_zero) {
         bool drop;
 
@@ -389,10 +389,10 @@ static void dump_function_line(struct dump_function_lines *fl, const char *line,
         fl->next_offset = offset + n_bytes;
         drop = fl->canonical && offset >= 256 && all_zero;
         strbuf_appendn(&fl->all, line, len);
-        strbuf_appendn(&fl->all, "\n", 1);
+        strbuf_append(&fl->all, eol);
         if (!drop) {
                 strbuf_appendn(&fl->kept, line, len);
-                strbuf_appendn(&fl->kept, "\n", 1);
+                strbuf_append(&fl->kept, eol);
         }
 }
 
@@ -417,6 +417,7 @@ static int validate_dump(const char *path, FILE *f, FILE *out, struct pci_facts 
         size_t cap = 0, n = 0;
         bool in_dev = false;
         unsigned lineno = 0;
+        const char *eol;
         ssize_t r;
         int k = 0;
 
@@ -441,8 +442,13 @@ static int validate_dump(const char *path, FILE *f, FILE *out, struct pci_facts 
                         k = -EBADMSG;
                         goto finish;
                 }
-                if (l > 0 && buf[l - 1] == '\r')
+                /* libpci strips one '\r' as we do; the copy keeps it, so that "\r\r" stays a line
+                 * of one '\r', not an empty line that would end the function */
+                eol = "\n";
+                if (l > 0 && buf[l - 1] == '\r') {
                         buf[--l] = 0;
+                        eol = "\r\n";
+                }
 
                 if (dump_line_is(buf, "##:##.# ") || dump_line_is(buf, "####:##:##.# ") ||
                     dump_line_is(buf, "#####:##:##.# ")) {
@@ -494,7 +500,7 @@ static int validate_dump(const char *path, FILE *f, FILE *out, struct pci_facts 
                                         goto finish;
                                 }
                                 if (out)
-                                        dump_function_line(&fl, buf, l, first, n_bytes, all_zero);
+                                        dump_function_line(&fl, buf, l, eol, first, n_bytes, all_zero);
                                 is_data = true;
                                 break;
                         }
@@ -502,13 +508,13 @@ static int validate_dump(const char *path, FILE *f, FILE *out, struct pci_facts 
                          * where it was, it cannot change a byte */
                         if (out && !is_data) {
                                 strbuf_appendn(&fl.all, buf, l);
-                                strbuf_appendn(&fl.all, "\n", 1);
+                                strbuf_append(&fl.all, eol);
                                 strbuf_appendn(&fl.kept, buf, l);
-                                strbuf_appendn(&fl.kept, "\n", 1);
+                                strbuf_append(&fl.kept, eol);
                         }
                         continue;
                 }
-                if (out && (fputs(buf, out) < 0 || fputc('\n', out) < 0)) {
+                if (out && (fputs(buf, out) < 0 || fputs(eol, out) < 0)) {
                         k = -EIO;
                         goto finish;
                 }

@@ -750,6 +750,8 @@ static void test_dump_filter(void) {
                 "fixtures/pci/dumps/ecs-h310-desktop-coffeelake.txt",
                 "fixtures/pci/dumps/ibm-pseries-power-pcix-multidomain.txt",
                 "bench/data/huananzhi-x99-qd4-xeon-e5v3.txt",
+                /* fuzz-pci-dump: a "\r\r" line inside a function must not become an empty one */
+                "fixtures/pci/dumps/fuzz-cr-cr-line.txt",
         };
         struct root r = { .fd = -1 };
         char path[] = "/tmp/kdv-test-filter-XXXXXX";
