@@ -7,7 +7,10 @@
  * early_cpio) and/or compressed (gzip, zstd, xz, lz4, ...), with NUL padding between them: the
  * format init/initramfs.c unpack_to_rootfs() reads. We parse cpio ourselves and decompress by
  * piping through the external tool (fork/exec, no shell), with size caps on input and output:
- * no new library dependency. */
+ * no new library dependency.
+ *
+ * libkmod itself is dlopen()ed in a short-lived child process for each collection (see
+ * kmod_in_child()): the daemon never maps it nor the libcrypto it links (issue 6). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,9 +19,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <libkmod.h>
-
 #include "kdv/collect.h"
+#include "kdv/kmod-dl.h"
 #include "kdv/util.h"
 
 #define INITRAMFS_MAX_INPUT  (2ull << 30)       /* bytes of the image file we read */
@@ -108,7 +110,7 @@ static int builtin_from_text(const struct root *r, const char *dir, char ***ret)
 }
 
 /* modules.builtin.bin through libkmod: kmod_dump_index() writes "name value" lines. */
-static int builtin_from_index(struct kmod_ctx *ctx, char ***ret) {
+static int builtin_from_index(const struct kmod_dl *dl, struct kmod_ctx *ctx, char ***ret) {
         _cleanup_close_ int fd = -1;
         _cleanup_strv_free_ char **l = NULL;
         _cleanup_fclose_ FILE *f = NULL;
@@ -119,7 +121,7 @@ static int builtin_from_index(struct kmod_ctx *ctx, char ***ret) {
         fd = memfd_create("kdv-builtin", MFD_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        k = kmod_dump_index(ctx, KMOD_INDEX_MODULES_BUILTIN, fd);
+        k = dl->kmod_dump_index(ctx, KMOD_INDEX_MODULES_BUILTIN, fd);
         if (k < 0)
                 return k;
         if (lseek(fd, 0, SEEK_SET) < 0)
@@ -146,33 +148,33 @@ static int builtin_from_index(struct kmod_ctx *ctx, char ***ret) {
         return 0;
 }
 
-static int lookup_modalias(struct kmod_ctx *ctx, const char *modalias, char ***ret) {
+static int lookup_modalias(const struct kmod_dl *dl, struct kmod_ctx *ctx, const char *modalias, char ***ret) {
         struct kmod_list *list = NULL, *it;
         _cleanup_strv_free_ char **l = NULL;
         size_t n = 0;
         int k;
 
-        k = kmod_module_new_from_lookup(ctx, modalias, &list);
+        k = dl->kmod_module_new_from_lookup(ctx, modalias, &list);
         if (k < 0)
                 return k == -ENOMEM ? k : 0;    /* an unparsable alias matches nothing */
-        kmod_list_foreach(it, list) {
-                struct kmod_module *m = kmod_module_get_module(it);
-                const char *name = kmod_module_get_name(m);
+        kmod_dl_list_foreach(dl, it, list) {
+                struct kmod_module *m = dl->kmod_module_get_module(it);
+                const char *name = dl->kmod_module_get_name(m);
                 _cleanup_free_ char *c = name ? strdup(name) : NULL;
 
-                kmod_module_unref(m);
+                dl->kmod_module_unref(m);
                 if (!c) {
-                        kmod_module_unref_list(list);
+                        dl->kmod_module_unref_list(list);
                         return -ENOMEM;
                 }
                 normalize_module_name(c);
                 k = strv_add_unique(&l, &n, c);
                 if (k < 0) {
-                        kmod_module_unref_list(list);
+                        dl->kmod_module_unref_list(list);
                         return k;
                 }
         }
-        kmod_module_unref_list(list);
+        dl->kmod_module_unref_list(list);
         if (!l) {
                 l = calloc(1, sizeof(char *));
                 if (!l)
@@ -182,6 +184,328 @@ static int lookup_modalias(struct kmod_ctx *ctx, const char *modalias, char ***r
         return 0;
 }
 
+/* libkmod runs in a child process: the parent never maps it. Debian 12's libkmod.so.2 links
+ * libcrypto.so.3 (OpenSSL 3), which is built with -z nodelete (readelf -d: FLAGS_1 NODELETE;
+ * OpenSSL Configurations/10-main.conf), so dlclose() cannot unmap it: dlopen()ed in the daemon
+ * it would stay, ~1.4 MiB of its RSS, after the first validation (issue 6). The child dlopen()s
+ * libkmod (kdv/kmod-dl.h), does the lookups, sends the names back over a pipe and exits; a
+ * crash of libkmod on a malformed index in a captured tree is contained as well.
+ *
+ * Records on the pipe, each a tag byte, text, NUL (names cannot hold a NUL):
+ *   'E' message   libkmod could not be loaded (nothing else follows but '.')
+ *   'K' errno     the child failed (ENOMEM): the parent returns -errno
+ *   'B'           the built-in list is known (possibly empty); 'b' name: one entry
+ *   'f' index     PCI function INDEX has a module list (possibly empty); 'm' name: one entry
+ *   '.'           end: the output is complete */
+#define KMOD_CHILD_MAX_OUTPUT (64u << 20)
+
+struct outbuf {
+        char *data;
+        size_t len, size;
+        bool oom;
+};
+
+static void out_rec(struct outbuf *o, char tag, const char *text) {
+        size_t l = strlen(text), need = o->len + l + 2;
+
+        if (o->oom)
+                return;
+        if (need > o->size) {
+                size_t size = o->size ? o->size * 2 : 4096;
+                char *p;
+
+                if (size < need)
+                        size = need;
+                p = realloc(o->data, size);
+                if (!p) {
+                        o->oom = true;
+                        return;
+                }
+                o->data = p;
+                o->size = size;
+        }
+        o->data[o->len++] = tag;
+        memcpy(o->data + o->len, text, l + 1);
+        o->len += l + 1;
+}
+
+static void out_list(struct outbuf *o, char tag, char *const *l) {
+        for (; l && *l; l++)
+                out_rec(o, tag, *l);
+}
+
+/* The child's work, into O. Returns 0 or -ENOMEM (then O holds what came before). */
+static int kmod_child_run(const struct root *r, const struct snapshot *s, const char *dir, const char *full,
+                          char *const *conf, struct outbuf *o) {
+        _cleanup_free_ char *dl_error = NULL;
+        _cleanup_strv_free_ char **builtin = NULL;
+        struct kmod_ctx *ctx = NULL;
+        struct kmod_dl *dl = NULL;
+        const char *soname;
+        int k;
+
+        /* KDV_TEST_LIBKMOD_SONAME: tests name a library that does not exist to exercise the
+         * failure (secure_getenv: ignored in a set-id process). */
+        soname = secure_getenv("KDV_TEST_LIBKMOD_SONAME");
+        k = kmod_dl_open(soname && *soname ? soname : NULL, &dl, &dl_error);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0) {
+                out_rec(o, 'E', dl_error ? dl_error : "cannot load " KMOD_DL_SONAME);
+                return 0;
+        }
+
+        /* config_paths: ordered dirs or files, NULL-terminated; an empty vector reads no
+         * configuration (libkmod/libkmod.c kmod_new). Missing ones are skipped. */
+        ctx = dl->kmod_new(full, (const char *const *) conf);
+        if (!ctx) {
+                k = -ENOMEM;
+                goto finish;
+        }
+        dl->kmod_set_log_fn(ctx, kmod_quiet_log, NULL);
+        (void) dl->kmod_load_resources(ctx);    /* mmap the indexes if all exist; lookups work without */
+
+        k = builtin_from_index(dl, ctx, &builtin);
+        if (k == -ENOMEM)
+                goto finish;
+        if (k < 0) {
+                k = builtin_from_text(r, dir, &builtin);
+                if (k == -ENOMEM)
+                        goto finish;
+        }
+        if (builtin) {
+                out_rec(o, 'B', "");
+                out_list(o, 'b', builtin);
+        }
+        k = 0;
+
+        for (size_t i = 0; i < s->pci.n_functions; i++) {
+                _cleanup_strv_free_ char **mods = NULL;
+                char idx[32];
+
+                if (!s->pci.functions[i].modalias)
+                        continue;
+                k = lookup_modalias(dl, ctx, s->pci.functions[i].modalias, &mods);
+                if (k < 0)
+                        goto finish;
+                snprintf(idx, sizeof(idx), "%zu", i);
+                out_rec(o, 'f', idx);
+                out_list(o, 'm', mods);
+        }
+
+finish:
+        if (ctx)
+                dl->kmod_unref(ctx);
+        kmod_dl_close(dl);
+        return k;
+}
+
+/* Returns the child's exit status. */
+static int kmod_child(const struct root *r, const struct snapshot *s, const char *dir, const char *full,
+                                 char *const *conf, int fd) {
+        struct outbuf o = {};
+        size_t done = 0;
+        int k;
+
+        k = kmod_child_run(r, s, dir, full, conf, &o);
+        if (k < 0 || o.oom) {
+                char e[32];
+
+                free(o.data);
+                o = (struct outbuf) {};
+                snprintf(e, sizeof(e), "%d", k < 0 ? -k : ENOMEM);
+                out_rec(&o, 'K', e);
+        }
+        out_rec(&o, '.', "");
+        while (!o.oom && done < o.len) {
+                ssize_t n = write(fd, o.data + done, o.len - done);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                done += (size_t) n;
+        }
+        free(o.data);
+        close(fd);
+        return !o.oom && done == o.len ? 0 : 1;
+}
+
+/* Read the child's records into S. Returns 0 (S->modules.state set), or -errno. */
+static int kmod_child_parse(const char *p, size_t len, struct snapshot *s, char **ret_error) {
+        struct modules_facts *m = &s->modules;
+        struct pci_function *f = NULL;
+        size_t n_builtin = 0, n_f = 0;
+        const char *end = p + len;
+
+        for (size_t i = 0; i < s->pci.n_functions; i++) {
+                strv_free(s->pci.functions[i].modules);
+                s->pci.functions[i].modules = NULL;
+        }
+        while (p < end) {
+                const char *text = p + 1, *nul = memchr(p, 0, (size_t) (end - p));
+                char tag = *p;
+                int k = 0;
+
+                if (!nul || nul == p)
+                        break;
+                p = nul + 1;
+                switch (tag) {
+                case '.':
+                        m->state = FACT_OK;
+                        if (m->builtin)
+                                strv_sort(m->builtin);
+                        return 0;
+                case 'E':
+                        *ret_error = strdup(text);
+                        return *ret_error ? -ELIBACC : -ENOMEM;
+                case 'K': {
+                        long e = strtol(text, NULL, 10);
+                        return e > 0 && e < 4096 ? -(int) e : -EIO;
+                }
+                case 'B':
+                        if (!m->builtin && !(m->builtin = calloc(1, sizeof(char *))))
+                                return -ENOMEM;
+                        break;
+                case 'b':
+                        k = m->builtin ? strv_extend(&m->builtin, &n_builtin, text) : -EBADMSG;
+                        break;
+                case 'f': {
+                        char *e;
+                        unsigned long long i = strtoull(text, &e, 10);
+
+                        if (*e || i >= s->pci.n_functions)
+                                return -EBADMSG;
+                        f = &s->pci.functions[i];
+                        strv_free(f->modules);
+                        n_f = 0;
+                        if (!(f->modules = calloc(1, sizeof(char *))))
+                                return -ENOMEM;
+                        break;
+                }
+                case 'm':
+                        k = f ? strv_extend(&f->modules, &n_f, text) : -EBADMSG;
+                        break;
+                default:
+                        return -EBADMSG;
+                }
+                if (k < 0)
+                        return k;
+        }
+        return -EBADMSG;                /* no end record: the child did not finish */
+}
+
+/* The module set unknown: FACT_INVALID, no partial lists. MESSAGE goes to stderr (the journal,
+ * for the daemon): struct modules_facts has no error field for it. */
+static void kmod_unknown(struct snapshot *s, const char *message) {
+        struct modules_facts *m = &s->modules;
+
+        strv_free(m->builtin);
+        m->builtin = NULL;
+        for (size_t i = 0; i < s->pci.n_functions; i++) {
+                strv_free(s->pci.functions[i].modules);
+                s->pci.functions[i].modules = NULL;
+        }
+        m->state = FACT_INVALID;
+        fprintf(stderr, "%s; the capture kernel's built-in drivers and module aliases (%s) are unknown\n",
+                message, m->dir);
+}
+
+/* DIR and FULL are the caller's (freed there); the child frees its copies before it exits. */
+static int kmod_in_child(const struct root *r, struct snapshot *s, char *dir, char *full, char *const *conf) {
+        _cleanup_free_ char *buf = NULL, *error = NULL;
+        size_t len = 0, size = 0;
+        int pipefd[2], status, k = 0;
+        bool too_big = false;
+        pid_t pid;
+
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return -errno;
+        fflush(stdout);
+        fflush(stderr);
+        pid = fork();
+        if (pid < 0) {
+                k = -errno;
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return k;
+        }
+        if (pid == 0) {
+                close(pipefd[0]);
+                k = kmod_child(r, s, dir, full, conf, pipefd[1]);
+                /* The caller's blocks are the child's too: valgrind checks forked children
+                 * (tests/fuzz/check-valgrind.sh) and, with the caller's frames never returning,
+                 * finds no pointer left to these two. */
+                free(dir);
+                free(full);
+                _exit(k);
+        }
+        close(pipefd[1]);
+
+        for (;;) {
+                ssize_t n;
+
+                if (len == size) {
+                        char *p;
+
+                        if (size >= KMOD_CHILD_MAX_OUTPUT) {
+                                too_big = true;
+                                break;
+                        }
+                        size = size ? size * 2 : 16384;
+                        p = realloc(buf, size);
+                        if (!p) {
+                                k = -ENOMEM;
+                                break;
+                        }
+                        buf = p;
+                }
+                n = read(pipefd[0], buf + len, size - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        k = -errno;
+                        break;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        close(pipefd[0]);
+        if (k < 0 || too_big)
+                kill(pid, SIGKILL);
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return k < 0 ? k : -errno;
+        if (k < 0)
+                return k;
+
+        if (too_big) {
+                kmod_unknown(s, "libkmod: more than 64 MiB of module names, not read");
+                return 0;
+        }
+        if (WIFSIGNALED(status)) {
+                char msg[128];
+
+                snprintf(msg, sizeof(msg), "libkmod (in a child process) was killed by signal %d (%s)",
+                         WTERMSIG(status), strsignal(WTERMSIG(status)));
+                kmod_unknown(s, msg);
+                return 0;
+        }
+        k = kmod_child_parse(buf, len, s, &error);
+        if (k == -ELIBACC) {
+                kmod_unknown(s, error);
+                return 0;
+        }
+        if (k == -EBADMSG) {
+                kmod_unknown(s, "libkmod (in a child process) ended without its complete answer");
+                return 0;
+        }
+        if (k < 0)
+                kmod_unknown(s, "libkmod (in a child process) failed");
+        return k;
+}
+
 static int collect_kmod(const struct root *r, struct snapshot *s) {
         static const char *const conf_dirs[] = { "etc/modprobe.d", "run/modprobe.d",
                                                  "usr/local/lib/modprobe.d", "lib/modprobe.d",
@@ -189,7 +513,6 @@ static int collect_kmod(const struct root *r, struct snapshot *s) {
         struct modules_facts *m = &s->modules;
         _cleanup_free_ char *dir = NULL, *full = NULL;
         char *conf[ELEMENTSOF(conf_dirs) + 1] = {};
-        struct kmod_ctx *ctx = NULL;
         size_t nconf = 0;
         int k = 0;
 
@@ -228,44 +551,9 @@ static int collect_kmod(const struct root *r, struct snapshot *s) {
                 nconf++;
         }
 
-        /* config_paths: ordered dirs or files, NULL-terminated; an empty vector reads no
-         * configuration (libkmod/libkmod.c kmod_new). Missing ones are skipped. */
-        ctx = kmod_new(full, (const char *const *) conf);
-        if (!ctx) {
-                k = -ENOMEM;
-                goto finish;
-        }
-        kmod_set_log_fn(ctx, kmod_quiet_log, NULL);
-        (void) kmod_load_resources(ctx);        /* mmap the indexes if all exist; lookups work without */
-
-        k = builtin_from_index(ctx, &m->builtin);
-        if (k == -ENOMEM)
-                goto finish;
-        if (k < 0) {
-                k = builtin_from_text(r, dir, &m->builtin);
-                if (k == -ENOMEM)
-                        goto finish;
-        }
-        if (m->builtin)
-                strv_sort(m->builtin);
-        m->state = FACT_OK;
-        k = 0;
-
-        for (size_t i = 0; i < s->pci.n_functions; i++) {
-                struct pci_function *f = &s->pci.functions[i];
-
-                strv_free(f->modules);
-                f->modules = NULL;
-                if (!f->modalias)
-                        continue;
-                k = lookup_modalias(ctx, f->modalias, &f->modules);
-                if (k < 0)
-                        goto finish;
-        }
+        k = kmod_in_child(r, s, dir, full, conf);
 
 finish:
-        if (ctx)
-                kmod_unref(ctx);
         for (size_t i = 0; i < nconf; i++)
                 free(conf[i]);
         return k;

@@ -684,7 +684,9 @@ static void test_prepare_refusals(void) {
                 const char *conf = getenv("KDV_CONF_DIR");
                 int k;
 
-                sh("rm -rf %s && cp -a %s %s", root, tap_path(INCIDENT), root);
+                /* a source tree unpacked by root keeps the archive's group-writable modes: the
+                 * refusals below must come from their own setup, not from those */
+                sh("rm -rf %s && cp -a %s %s && chmod -R go-w %s", root, tap_path(INCIDENT), root, root);
                 if (conf) {
                         snprintf(table, sizeof(table), "%s/drivers.conf", conf);
                         o.driver_table = table;

@@ -43,6 +43,14 @@ for a in modprobe insmod rmmod lsmod depmod modinfo; do ln -sf kmod "$root/bin/$
 copy_bin "$(command -v kexec)" kexec
 copy_bin "$(command -v makedumpfile)" makedumpfile
 copy_bin "$kdv" kdump-validate
+# kdump-validate dlopen()s libkmod.so.2, so ldd does not list it (and Debian's kmod binary has
+# libkmod built in): copy it and what it needs by hand
+libkmod=$(ldconfig -p | sed -n 's/^[[:space:]]*libkmod\.so\.2 (libc6,x86-64) => //p' | head -1)
+[ -n "$libkmod" ] || { echo "mkinitramfs.sh: libkmod.so.2 not found (ldconfig -p)" >&2; exit 1; }
+copy_file "$libkmod"
+for lib in $(ldd "$libkmod" 2>/dev/null | grep -o '/[^ ]*' || true); do
+        copy_file "$lib"
+done
 cp "$confdir/drivers.conf" "$root/usr/share/kdump-validator/drivers.conf"
 mknod -m 600 "$root/dev/console" c 5 1
 mknod -m 666 "$root/dev/null" c 1 3
