@@ -40,6 +40,10 @@ int collect_pci(const struct root *r, const char *pci_dump, struct snapshot *s);
 int collect_kdump_config(const struct root *r, struct snapshot *s);  /* flavor, sysconfig/default, kdump.conf */
 int collect_dump_target(const struct root *r, struct snapshot *s);   /* needs kdump config and PCI */
 int collect_modules(const struct root *r, struct snapshot *s);       /* libkmod: builtin, aliases per device, initramfs */
+/* Run libkmod in a short-lived child process (the daemon: libkmod's libcrypto then never stays
+ * mapped between validations, and a libkmod crash is a finding, not our death) instead of in
+ * this process (the default: a one-shot command saves the fork). */
+void collect_modules_isolate_libkmod(bool isolate);
 
 /* inih: the per-driver vector table (conf/drivers.conf), into s->driver_table. */
 int collect_driver_table(const char *path, struct snapshot *s);

@@ -35,6 +35,7 @@
 
 #include "kdv/act.h"
 #include "kdv/cli.h"
+#include "kdv/collect.h"
 #include "kdv/daemon.h"
 #include "kdv/policy.h"
 #include "kdv/report.h"
@@ -806,6 +807,9 @@ int daemon_run(const struct daemon_options *o) {
         const char *test_socket = getenv(DAEMON_EVENT_SOCKET_ENV);
         int k, r = EXIT_COULD_NOT_VALIDATE;
 
+        /* libkmod (and the libcrypto it links) in a child per validation: nothing of it stays
+         * mapped in the long-running process (collect/modules.c). */
+        collect_modules_isolate_libkmod(true);
 #ifdef __GLIBC__
         /* One arena: the validation thread (run_job()) allocates from the main heap, which
          * malloc_trim() empties after it, instead of a second arena of its own. */

@@ -506,6 +506,32 @@ static int kmod_in_child(const struct root *r, struct snapshot *s, char *dir, ch
         return k;
 }
 
+/* The same work and the same records as the child, in this process. */
+static int kmod_in_process(const struct root *r, struct snapshot *s, char *dir, char *full, char *const *conf) {
+        _cleanup_free_ char *error = NULL;
+        struct outbuf o = {};
+        int k;
+
+        k = kmod_child_run(r, s, dir, full, conf, &o);
+        out_rec(&o, '.', "");
+        if (k >= 0 && o.oom)
+                k = -ENOMEM;
+        if (k >= 0)
+                k = kmod_child_parse(o.data, o.len, s, &error);
+        free(o.data);
+        if (k == -ELIBACC) {
+                kmod_unknown(s, error);
+                return 0;
+        }
+        return k;
+}
+
+static bool kmod_isolated;
+
+void collect_modules_isolate_libkmod(bool isolate) {
+        kmod_isolated = isolate;
+}
+
 static int collect_kmod(const struct root *r, struct snapshot *s) {
         static const char *const conf_dirs[] = { "etc/modprobe.d", "run/modprobe.d",
                                                  "usr/local/lib/modprobe.d", "lib/modprobe.d",
@@ -551,7 +577,7 @@ static int collect_kmod(const struct root *r, struct snapshot *s) {
                 nconf++;
         }
 
-        k = kmod_in_child(r, s, dir, full, conf);
+        k = kmod_isolated ? kmod_in_child(r, s, dir, full, conf) : kmod_in_process(r, s, dir, full, conf);
 
 finish:
         for (size_t i = 0; i < nconf; i++)

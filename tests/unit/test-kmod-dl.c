@@ -137,6 +137,7 @@ static void test_collect(void) {
         }
         s.kernel_release = strdup(KVER);
         is_int(collect_pci(&r, NULL, &s), 0, "collect_pci on a-baseline");
+        collect_modules_isolate_libkmod(true);          /* as the daemon does */
         is_int(collect_modules(&r, &s), 0, "collect_modules returns 0");
         is_int(s.modules.state, FACT_OK, "module set read through the dlopen()ed libkmod");
         is_int(strv_length(s.modules.builtin), 186, "186 built-in modules (modules.builtin.bin)");
@@ -181,6 +182,16 @@ static void test_collect(void) {
                 close(fd);
                 unlink(tmpl);
         }
+
+        /* In this process (one-shot commands): the same answers. */
+        collect_modules_isolate_libkmod(false);
+        is_int(collect_modules(&r, &s), 0, "in-process: collect_modules returns 0");
+        is_int(s.modules.state, FACT_OK, "in-process: module set read");
+        is_int(strv_length(s.modules.builtin), 186, "in-process: 186 built-in modules");
+        f = find_fn(&s, "0000:00:1f.2");
+        ok(f && strv_length(f->modules) == 1 && streq(f->modules[0], "ahci"), "in-process: 00:1f.2 -> ahci");
+        f = find_fn(&s, "0000:00:00.0");
+        ok(f && f->modules && !f->modules[0], "in-process: 00:00.0 no module (empty list)");
         snapshot_clear(&s);
         root_close(&r);
 }
