@@ -31,7 +31,12 @@ struct expr_parser {
         const struct vectors_vars *vars;
         bool error;
         const char *error_pos;
+        unsigned depth;                 /* nesting of '(' , '-' and calls: bounded, the input is an admin's file */
 };
+
+/* Deeper than any real expression; keeps the recursion far from the stack's end (fuzz-vexpr
+ * overflowed it with 40,000 '(' ). */
+#define EXPR_MAX_DEPTH 64u
 
 static long clampv(long v) {
         return v > VALUE_LIMIT ? VALUE_LIMIT : v < -VALUE_LIMIT ? -VALUE_LIMIT : v;
@@ -134,12 +139,21 @@ static long parse_primary(struct expr_parser *e) {
 }
 
 static long parse_unary(struct expr_parser *e) {
+        long v;
+
         skip_ws(e);
+        if (e->error || e->depth >= EXPR_MAX_DEPTH) {
+                expr_fail(e);
+                return 0;
+        }
+        e->depth++;
         if (*e->p == '-') {
                 e->p++;
-                return -parse_unary(e);
-        }
-        return parse_primary(e);
+                v = -parse_unary(e);
+        } else
+                v = parse_primary(e);
+        e->depth--;
+        return v;
 }
 
 static long parse_product(struct expr_parser *e) {

@@ -926,6 +926,20 @@ static void test_expr(void) {
         ok(vectors_expr_eval("system(1)", &vars, &r, &err) < 0, "unknown function rejected");
         ok(vectors_expr_eval("foo", &vars, &r, &err) < 0 && err && streq(err, "foo"), "unknown variable rejected at its position");
         ok(vectors_expr_eval("min(1", &vars, &r, &err) < 0, "unclosed call rejected");
+        {
+                /* fuzz-vexpr: 40,000 nested '(' overflowed the stack; nesting is bounded now */
+                char deep[100001];
+                memset(deep, '(', 50000);
+                memset(deep + 50000, ')', 50000);
+                deep[50000] = '1';
+                deep[100000] = 0;
+                ok(vectors_expr_eval(deep, &vars, &r, &err) < 0, "50,000 nested parentheses: rejected, no crash");
+                memset(deep, '-', 100000);
+                deep[99999] = '1';
+                ok(vectors_expr_eval(deep, &vars, &r, &err) < 0, "99,999 unary minus signs: rejected, no crash");
+                ok(vectors_expr_eval("((((((((((((((((((((1)))))))))))))))))))) + -(-(-2))", &vars, &r, &err) == 0 && r == -1,
+                   "20 levels of nesting still evaluate (= -1)");
+        }
 }
 
 static void test_table_errors(void) {
