@@ -411,13 +411,12 @@ static void kmod_unknown(struct snapshot *s, const char *message) {
                 message, m->dir);
 }
 
-/* DIR and FULL are the caller's (freed there); the child frees its copies before it exits. */
-static int kmod_in_child(const struct root *r, struct snapshot *s, char *dir, char *full, char *const *conf) {
-        _cleanup_free_ char *buf = NULL, *error = NULL;
-        size_t len = 0, size = 0;
-        int pipefd[2], status, k = 0;
-        bool too_big = false;
+/* fork() with a pipe from the child to us: returns the pid (0 in the child) or -errno, and
+ * the pipe in pipefd[] (the caller closes the ends it does not use). Buffered output is flushed
+ * first so that the child does not write it a second time. */
+static pid_t fork_with_pipe(int pipefd[2]) {
         pid_t pid;
+        int k;
 
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return -errno;
@@ -430,6 +429,20 @@ static int kmod_in_child(const struct root *r, struct snapshot *s, char *dir, ch
                 close(pipefd[1]);
                 return k;
         }
+        return pid;
+}
+
+/* DIR and FULL are the caller's (freed there); the child frees its copies before it exits. */
+static int kmod_in_child(const struct root *r, struct snapshot *s, char *dir, char *full, char *const *conf) {
+        _cleanup_free_ char *buf = NULL, *error = NULL;
+        size_t len = 0, size = 0;
+        int pipefd[2], status, k = 0;
+        bool too_big = false;
+        pid_t pid;
+
+        pid = fork_with_pipe(pipefd);
+        if (pid < 0)
+                return pid;
         if (pid == 0) {
                 close(pipefd[0]);
                 k = kmod_child(r, s, dir, full, conf, pipefd[1]);
@@ -805,15 +818,9 @@ static int decompress_and_parse(int fd, const char *const *argv, char ***mods, s
         struct stream *st;
         pid_t pid;
 
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return -errno;
-        pid = fork();
-        if (pid < 0) {
-                k = -errno;
-                close(pipefd[0]);
-                close(pipefd[1]);
-                return k;
-        }
+        pid = fork_with_pipe(pipefd);
+        if (pid < 0)
+                return pid;
         if (pid == 0) {
                 int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
