@@ -40,6 +40,16 @@ int collect_pci(const struct root *r, const char *pci_dump, struct snapshot *s);
 int collect_kdump_config(const struct root *r, struct snapshot *s);  /* flavor, sysconfig/default, kdump.conf */
 int collect_dump_target(const struct root *r, struct snapshot *s);   /* needs kdump config and PCI */
 int collect_modules(const struct root *r, struct snapshot *s);       /* libkmod: builtin, aliases per device, initramfs */
+/* collect_modules() in two halves, so that the initramfs decompressor (a process) unpacks while
+ * the PCI facts are collected (snapshot_collect()): _begin() needs collect_proc()'s kernel
+ * release and starts it; _end() needs collect_pci()'s functions, finishes, and frees JOB.
+ * Between the two, S->modules and S->initramfs are not to be touched. modules_job_free()
+ * abandons a job that will not be ended (it kills and reaps the decompressor). */
+struct modules_job;
+int collect_modules_begin(const struct root *r, struct snapshot *s, struct modules_job **ret);
+int collect_modules_end(struct modules_job *job);
+void modules_job_free(struct modules_job *job);
+static inline void modules_job_freep(struct modules_job **j) { modules_job_free(*j); }
 /* Run libkmod in a short-lived child process (the daemon: libkmod's libcrypto then never stays
  * mapped between validations, and a libkmod crash is a finding, not our death) instead of in
  * this process (the default: a one-shot command saves the fork). */

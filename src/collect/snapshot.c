@@ -85,6 +85,7 @@ const char *collect_driver_table_path(const struct collect_options *opts) {
 
 int snapshot_collect(const struct collect_options *opts, struct snapshot **ret) {
         struct root r = { .fd = -1 };
+        struct modules_job *modules = NULL;
         struct snapshot *s;
         int k;
 
@@ -102,11 +103,14 @@ int snapshot_collect(const struct collect_options *opts, struct snapshot **ret) 
 
         k = collect_proc(&r, s);
         if (k >= 0)
+                k = collect_modules_begin(&r, s, &modules);     /* libkmod and the initramfs, meanwhile */
+        if (k >= 0)
                 k = collect_pci(&r, opts->pci_dump, s);
         if (k >= 0)
                 k = collect_kdump_config(&r, s);
         if (k >= 0)
-                k = collect_modules(&r, s);
+                k = collect_modules_end(TAKE_PTR(modules));
+        modules_job_free(modules);
         if (k >= 0)
                 k = collect_dump_target(&r, s);
         if (k >= 0)

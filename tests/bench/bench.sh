@@ -41,8 +41,12 @@ kv=$(cat "$root/proc/sys/kernel/osrelease")
 mods=$src/tests/fixtures/pci/a-baseline/lib/modules/6.1.0-56-amd64
 mkdir -p "$root/lib/modules/$kv" "$root/boot"
 if [ -f "$mods/modules.alias.bin" ]; then
+        # The whole index set a server has (depmod writes all five .bin files): with it libkmod
+        # maps the indexes once (kmod_load_resources); with a part of it, every lookup opens and
+        # seeks the files again.
         cp "$mods"/modules.alias.bin "$mods"/modules.builtin "$mods"/modules.builtin.bin \
-           "$mods"/modules.builtin.alias.bin "$root/lib/modules/$kv/"
+           "$mods"/modules.builtin.alias.bin "$here"/data/modules/modules.dep.bin \
+           "$here"/data/modules/modules.symbols.bin "$root/lib/modules/$kv/"
 else
         echo "bench: $mods missing: modules not resolved, the vector planner sees no drivers" >&2
 fi

@@ -5,6 +5,7 @@
  * tests/fixtures/pci/PROVENANCE.md). kmod_dl_open/close twice leaves libkmod unmapped, the
  * functions really work, and a missing library or symbol is a clear error, not a crash. */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kdv/collect.h"
@@ -196,8 +197,104 @@ static void test_collect(void) {
         root_close(&r);
 }
 
+/* The built-in list: modules.builtin (the text kbuild writes) when it is there, libkmod's index
+ * (kmod_dump_index) when it is not; an empty text is an empty list, not an unknown one. Both
+ * ways, in the child and in this process, give the same 186 names. */
+static int copy_file(const char *from, const char *to) {
+        _cleanup_fclose_ FILE *in = fopen(from, "re"), *out = fopen(to, "we");
+        char buf[65536];
+        size_t n;
+
+        if (!in || !out)
+                return -1;
+        while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+                if (fwrite(buf, 1, n, out) != n)
+                        return -1;
+        return ferror(in) ? -1 : 0;
+}
+
+static void test_builtin_sources(void) {
+        static const char *const files[] = { "modules.alias.bin", "modules.builtin.bin",
+                                             "modules.builtin.alias.bin" };
+        char tmp[] = "/tmp/test-kmod-builtin.XXXXXX", path[512];
+        const char *src = tap_path("fixtures/pci/a-baseline/lib/modules/" KVER);
+        _cleanup_free_ char *srcdir = strdup(src);
+        bool made = mkdtemp(tmp) != NULL;
+
+        snprintf(path, sizeof(path), "%s/lib", tmp);
+        made = made && mkdir(path, 0755) == 0;
+        snprintf(path, sizeof(path), "%s/lib/modules", tmp);
+        made = made && mkdir(path, 0755) == 0;
+        snprintf(path, sizeof(path), "%s/lib/modules/" KVER, tmp);
+        made = made && mkdir(path, 0755) == 0;
+        for (size_t i = 0; made && i < ELEMENTSOF(files); i++) {
+                char from[512], to[512];
+
+                snprintf(from, sizeof(from), "%s/%s", srcdir, files[i]);
+                snprintf(to, sizeof(to), "%s/lib/modules/" KVER "/%s", tmp, files[i]);
+                made = copy_file(from, to) == 0;
+        }
+        ok(made, "module dir without modules.builtin made in %s", tmp);
+
+        for (unsigned isolated = 0; made && isolated < 2; isolated++) {
+                const char *how = isolated ? "child" : "in-process";
+                struct root r = { .fd = -1 };
+                struct snapshot s = {};
+                int fd;
+
+                collect_modules_isolate_libkmod(isolated);
+                if (root_open(tmp, &r) < 0) {
+                        ok(0, "open %s", tmp);
+                        break;
+                }
+                s.kernel_release = strdup(KVER);
+                ok(collect_modules(&r, &s) == 0, "%s, index only: collect_modules returns 0", how);
+                ok(s.modules.state == FACT_OK, "%s, index only: module set known", how);
+                ok(strv_length(s.modules.builtin) == 186, "%s, index only: 186 built-ins from modules.builtin.bin (got %zu)",
+                   how, strv_length(s.modules.builtin));
+                ok(strv_contains(s.modules.builtin, "crc32") && strv_contains(s.modules.builtin, "amd_uncore"),
+                   "%s, index only: crc32 and amd_uncore among them", how);
+
+                snprintf(path, sizeof(path), "%s/lib/modules/" KVER "/modules.builtin", tmp);
+                fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                ok(fd >= 0, "%s: empty modules.builtin written", how);
+                if (fd >= 0)
+                        close(fd);
+                ok(collect_modules(&r, &s) == 0, "%s, empty text: collect_modules returns 0", how);
+                ok(s.modules.state == FACT_OK && s.modules.builtin && !s.modules.builtin[0],
+                   "%s, empty modules.builtin: no built-in module (empty list, not unknown)", how);
+
+                /* the text wins over the index when both are there */
+                fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                ok(fd >= 0 && write(fd, "kernel/drivers/misc/kdv-text-only.ko\n", 37) == 37,
+                   "%s: one-line modules.builtin written", how);
+                if (fd >= 0)
+                        close(fd);
+                ok(collect_modules(&r, &s) == 0 && strv_length(s.modules.builtin) == 1 &&
+                   streq(s.modules.builtin[0], "kdv_text_only"),
+                   "%s, text and index: the text's one module (normalised), not the index's 186", how);
+                unlink(path);
+                snapshot_clear(&s);
+                root_close(&r);
+        }
+        collect_modules_isolate_libkmod(false);
+
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                snprintf(path, sizeof(path), "%s/lib/modules/" KVER "/%s", tmp, files[i]);
+                unlink(path);
+        }
+        snprintf(path, sizeof(path), "%s/lib/modules/" KVER, tmp);
+        rmdir(path);
+        snprintf(path, sizeof(path), "%s/lib/modules", tmp);
+        rmdir(path);
+        snprintf(path, sizeof(path), "%s/lib", tmp);
+        rmdir(path);
+        rmdir(tmp);
+}
+
 int main(void) {
         test_collect();
+        test_builtin_sources();
         test_open_close(1);
         test_open_close(2);
         test_failures();

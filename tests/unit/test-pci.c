@@ -624,6 +624,60 @@ static void test_sysfs_malformed(void) {
         tmp_root[0] = 0;
 }
 
+/* The decompressor is started by collect_modules_begin() (posix_spawnp) and parsed by _end():
+ * one not on PATH, or not executable, makes the initramfs invalid with a message that says so;
+ * a job begun and abandoned leaves no child behind. */
+static void test_initramfs_decompressor(void) {
+        char bin[] = "/tmp/test-pci-path.XXXXXX", gz[sizeof(bin) + 8];
+        _cleanup_free_ char *path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+        struct root r = { .fd = -1 };
+        int fd;
+
+        if (!mkdtemp(bin) || open_root("fixtures/pci/initramfs/rhel", &r) < 0) {
+                ok(0, "temp dir and the rhel root");
+                return;
+        }
+        snprintf(gz, sizeof(gz), "%s/gzip", bin);
+        for (unsigned round = 0; round < 2; round++) {
+                _cleanup_snapshot_ struct snapshot *s = snap_new();
+                const char *want = round ? "cannot run gzip to decompress the initramfs: Permission denied"
+                                         : "gzip not found: cannot decompress the initramfs";
+
+                if (round) {            /* a gzip that cannot be executed */
+                        fd = open(gz, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                        if (fd >= 0)
+                                close(fd);
+                }
+                setenv("PATH", bin, 1);
+                s->kernel_release = strdup(KVER);
+                is_int(collect_modules(&r, s), 0, round ? "gzip not executable: collect_modules returns 0"
+                                                        : "no gzip on PATH: collect_modules returns 0");
+                if (path)
+                        setenv("PATH", path, 1);
+                ok(s->initramfs.state == FACT_INVALID && s->initramfs.error.message &&
+                   streq(s->initramfs.error.message, want), "%s: initramfs invalid, \"%s\"",
+                   round ? "gzip not executable" : "no gzip on PATH", want);
+                if (s->initramfs.error.message)
+                        printf("#   %s\n", s->initramfs.error.message);
+        }
+        unlink(gz);
+        rmdir(bin);
+
+        {
+                _cleanup_snapshot_ struct snapshot *s = snap_new();
+                struct modules_job *job = NULL;
+
+                s->kernel_release = strdup(KVER);
+                is_int(collect_modules_begin(&r, s, &job), 0, "collect_modules_begin on rhel");
+                ok(job != NULL, "a job to end or abandon");
+                modules_job_free(job);
+                errno = 0;
+                ok(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD,
+                   "abandoned job: the decompressor was killed and reaped (no child left)");
+        }
+        root_close(&r);
+}
+
 /* ---- kdump initramfs images (tests/fixtures/pci/mkinitramfs.py) ---- */
 static void test_initramfs(void) {
         static const char *const want[] = { "ahci", "nvme_core", "sd_mod", "virtio_blk", NULL };
@@ -665,6 +719,7 @@ static void test_initramfs(void) {
                 is_int(s->modules.state, FACT_MISSING, "no module dir in an initramfs-only root");
                 root_close(&r);
         }
+        test_initramfs_decompressor();
 }
 
 /* ---- the filtered dump copy libpci reads (collect/pci.c validate_dump) ---- */
