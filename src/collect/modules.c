@@ -6,8 +6,8 @@
  * The initramfs is a sequence of cpio "newc" archives, uncompressed (early microcode, dracut's
  * early_cpio) and/or compressed (gzip, zstd, xz, lz4, ...), with NUL padding between them: the
  * format init/initramfs.c unpack_to_rootfs() reads. We parse cpio ourselves and decompress by
- * piping through the external tool (posix_spawnp(), no shell), with size caps on input and
- * output: no new library dependency.
+ * piping through the external tool (fork/exec, no shell), with size caps on input and output:
+ * no new library dependency.
  *
  * libkmod itself is dlopen()ed in a short-lived child process for each collection (see
  * kmod_in_child()): the daemon never maps it nor the libcrypto it links (issue 6). */
@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -798,42 +797,40 @@ static void initramfs_reader_done(struct initramfs_reader *rd) {
 }
 
 /* Start ARGV with stdin = FD (at its current offset) and stdout a pipe to us, without waiting
- * for it: it unpacks while the other collectors run. posix_spawnp(): no copy of our page tables
- * (vfork), and the signals it must see at their defaults (SIGPIPE when we stop reading). */
+ * for it: it unpacks while the other collectors run. fork(), not posix_spawnp(): posix_spawn
+ * suspends us until the child has reset every signal handler (~130 sigaction calls) and found
+ * the program on PATH; fork returns at once, and this early our page tables are small. The
+ * child's exit status says when exec failed: 127 not found, 126 not executable. */
 static int decompressor_spawn(int fd, const char *const *argv, pid_t *ret_pid, int *ret_out) {
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t attr;
-        sigset_t none, dfl;
-        int pipefd[2], k;
+        int pipefd[2];
+        pid_t pid;
 
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return -errno;
-        /* A bigger pipe lets a small initramfs unpack completely before we read (default 64 KiB;
-         * 1 MiB is what an unprivileged process may ask, /proc/sys/fs/pipe-max-size). */
-        (void) fcntl(pipefd[1], F_SETPIPE_SZ, 1 << 20);
-        sigemptyset(&none);
-        sigemptyset(&dfl);
-        sigaddset(&dfl, SIGPIPE);
-        k = posix_spawn_file_actions_init(&fa);
-        if (k == 0) {
-                if (posix_spawnattr_init(&attr) == 0) {
-                        if ((k = posix_spawn_file_actions_adddup2(&fa, fd, STDIN_FILENO)) == 0 &&
-                            (k = posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO)) == 0 &&
-                            (k = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0)) == 0 &&
-                            (k = posix_spawnattr_setsigmask(&attr, &none)) == 0 &&
-                            (k = posix_spawnattr_setsigdefault(&attr, &dfl)) == 0 &&
-                            (k = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) == 0)
-                                k = posix_spawnp(ret_pid, argv[0], &fa, &attr, (char *const *) argv, environ);
-                        posix_spawnattr_destroy(&attr);
-                } else
-                        k = ENOMEM;
-                posix_spawn_file_actions_destroy(&fa);
+        pid = fork_with_pipe(pipefd);
+        if (pid < 0)
+                return pid;
+        if (pid == 0) {
+                sigset_t none;
+                int in, out, null;
+
+                /* above 2 first: FD or the pipe may be 0 or 1 themselves */
+                in = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+                out = fcntl(pipefd[1], F_DUPFD_CLOEXEC, 3);
+                null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                if (in < 0 || out < 0 || dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0)
+                        _exit(126);
+                if (null >= 0)
+                        (void) dup2(null, STDERR_FILENO);
+                sigemptyset(&none);
+                (void) sigprocmask(SIG_SETMASK, &none, NULL);
+                (void) signal(SIGPIPE, SIG_DFL);
+                execvp(argv[0], (char *const *) argv);
+                _exit(errno == ENOENT ? 127 : 126);
         }
         close(pipefd[1]);
-        if (k != 0) {
-                close(pipefd[0]);
-                return -k;
-        }
+        /* A bigger pipe lets a small initramfs unpack completely before we read (default 64 KiB;
+         * 1 MiB is what an unprivileged process may ask, /proc/sys/fs/pipe-max-size). */
+        (void) fcntl(pipefd[0], F_SETPIPE_SZ, 1 << 20);
+        *ret_pid = pid;
         *ret_out = pipefd[0];
         return 0;
 }
@@ -867,9 +864,10 @@ static int decompressor_finish(struct initramfs_reader *rd) {
         rd->pid = 0;
         if (k < 0)
                 return k;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {      /* exec failed after the spawn */
-                snprintf(rd->why_buf, sizeof(rd->why_buf), "%s not found: cannot decompress the initramfs",
-                         rd->argv[0]);
+        if (WIFEXITED(status) && (WEXITSTATUS(status) == 127 || WEXITSTATUS(status) == 126)) {
+                snprintf(rd->why_buf, sizeof(rd->why_buf), WEXITSTATUS(status) == 127 ?
+                         "%s not found: cannot decompress the initramfs" :
+                         "%s cannot be executed: cannot decompress the initramfs", rd->argv[0]);
                 rd->why = rd->why_buf;
                 return -EBADMSG;
         }
@@ -925,18 +923,7 @@ static int initramfs_start(const struct root *r, const char *path, struct initra
         }
         if (lseek(rd->fd, (off_t) st->off, SEEK_SET) < 0)
                 return -errno;
-        k = decompressor_spawn(rd->fd, rd->argv, &rd->pid, &rd->out);
-        if (k < 0 && k != -ENOMEM) {
-                if (k == -ENOENT)
-                        snprintf(rd->why_buf, sizeof(rd->why_buf), "%s not found: cannot decompress the initramfs",
-                                 rd->argv[0]);
-                else
-                        snprintf(rd->why_buf, sizeof(rd->why_buf), "cannot run %s to decompress the initramfs: %s",
-                                 rd->argv[0], strerror(-k));
-                rd->why = rd->why_buf;
-                return -EBADMSG;
-        }
-        return k;
+        return decompressor_spawn(rd->fd, rd->argv, &rd->pid, &rd->out);
 }
 
 /* What initramfs_start() began, to its end: INI->modules, or -errno (INI->error may say why). */

@@ -640,7 +640,7 @@ static void test_initramfs_decompressor(void) {
         snprintf(gz, sizeof(gz), "%s/gzip", bin);
         for (unsigned round = 0; round < 2; round++) {
                 _cleanup_snapshot_ struct snapshot *s = snap_new();
-                const char *want = round ? "cannot run gzip to decompress the initramfs: Permission denied"
+                const char *want = round ? "gzip cannot be executed: cannot decompress the initramfs"
                                          : "gzip not found: cannot decompress the initramfs";
 
                 if (round) {            /* a gzip that cannot be executed */
