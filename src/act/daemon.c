@@ -28,10 +28,6 @@
 #include <malloc.h>
 #endif
 
-#include <systemd/sd-bus.h>
-#include <systemd/sd-daemon.h>
-#include <systemd/sd-event.h>
-#include <systemd/sd-journal.h>
 
 #include "kdv/act.h"
 #include "kdv/cli.h"
@@ -41,6 +37,7 @@
 #include "kdv/report.h"
 #include "kdv/rewrite.h"
 #include "kdv/root.h"
+#include "kdv/sd-dl.h"
 
 #define UEVENT_BUFFER 8192              /* kernel: UEVENT_BUFFER_SIZE 2048 (include/linux/kobject.h) */
 #define UEVENT_RCVBUF (4u << 20)        /* capped by net.core.rmem_max without CAP_NET_ADMIN */
@@ -323,7 +320,7 @@ static size_t log_changes(const struct validation *old, const struct validation 
                                 .iov_base = (char *) (old ? "FINDING_STATE=new" : "FINDING_STATE=present"),
                                 .iov_len = strlen(old ? "FINDING_STATE=new" : "FINDING_STATE=present"),
                         };
-                        (void) sd_journal_sendv(iov, (int) es.items[i].n + 1);
+                        (void) sym_sd_journal_sendv(iov, (int) es.items[i].n + 1);
                 }
         }
         for (size_t i = 0; old && i < old->findings.n; i++) {
@@ -333,7 +330,7 @@ static size_t log_changes(const struct validation *old, const struct validation 
                         continue;
                 changes++;
                 log_msg("resolved: [%s] %s %s", severity_to_string(x->severity), x->id, strempty(x->subject));
-                (void) sd_journal_send("MESSAGE=Resolved: [%s] %s", x->id, strempty(x->subject),
+                (void) sym_sd_journal_send("MESSAGE=Resolved: [%s] %s", x->id, strempty(x->subject),
                                        "PRIORITY=6",
                                        "SYSLOG_IDENTIFIER=" KDV_SYSLOG_IDENTIFIER,
                                        "FINDING=%s", x->id,
@@ -343,7 +340,7 @@ static size_t log_changes(const struct validation *old, const struct validation 
                                        NULL);
         }
         if ((!old || changes > 0) && es.n > v->findings.n)
-                (void) sd_journal_sendv(es.items[es.n - 1].iov, (int) es.items[es.n - 1].n);
+                (void) sym_sd_journal_sendv(es.items[es.n - 1].iov, (int) es.items[es.n - 1].n);
         journal_entries_clear(&es);
         return changes;
 }
@@ -398,7 +395,7 @@ static void maybe_rewrite(struct daemon *d, const struct validation *v) {
                                 log_msg("%s replaced, but syncing its directory failed: %s", plan.path, strerror(-k));
                         log_msg("rewrote %s (backup %s%s): %s", plan.path, plan.path, ATOMIC_FILE_BACKUP_SUFFIX,
                                 strempty(plan.remedy));
-                        (void) sd_journal_send("MESSAGE=kdump-validate rewrote %s: %s", plan.path, strempty(plan.remedy),
+                        (void) sym_sd_journal_send("MESSAGE=kdump-validate rewrote %s: %s", plan.path, strempty(plan.remedy),
                                                "PRIORITY=5",
                                                "SYSLOG_IDENTIFIER=" KDV_SYSLOG_IDENTIFIER,
                                                "CONFIG_FILE=%s", plan.path,
@@ -441,7 +438,7 @@ static void revalidate(struct daemon *d, const char *reason, unsigned n_events, 
         d->n_runs++;
         if (k < 0) {
                 log_msg("cannot read root '%s': %s; keeping the previous report", d->root.path, strerror(-k));
-                (void) sd_notifyf(0, "STATUS=UNKNOWN: cannot read root: %s", strerror(-k));
+                (void) sym_sd_notifyf(0, "STATUS=UNKNOWN: cannot read root: %s", strerror(-k));
                 return;
         }
         daemon_status_line(&v.findings, &status);
@@ -459,7 +456,7 @@ static void revalidate(struct daemon *d, const char *reason, unsigned n_events, 
         else if (may_rewrite)
                 maybe_rewrite(d, &v);
 
-        (void) sd_notifyf(0, "STATUS=%s", status.buf ? status.buf : "");
+        (void) sym_sd_notifyf(0, "STATUS=%s", status.buf ? status.buf : "");
         strbuf_done(&status);
         if (d->have_cur)
                 validation_clear(&d->cur);
@@ -543,7 +540,7 @@ static void schedule(struct daemon *d, const char *fmt, ...) {
         uint64_t now = 0, debounce = (uint64_t) d->policy.debounce_ms * 1000, deadline;
         int k;
 
-        (void) sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+        (void) sym_sd_event_now(d->event, CLOCK_MONOTONIC, &now);
         if (!d->pending) {
                 va_list ap;
 
@@ -561,7 +558,7 @@ static void schedule(struct daemon *d, const char *fmt, ...) {
         if (deadline > d->first_event + DEBOUNCE_MAX_FACTOR * debounce)
                 deadline = d->first_event + DEBOUNCE_MAX_FACTOR * debounce;
         if (!d->timer) {
-                k = sd_event_add_time(d->event, &d->timer, CLOCK_MONOTONIC, deadline, 10 * 1000, on_timer, d);
+                k = sym_sd_event_add_time(d->event, &d->timer, CLOCK_MONOTONIC, deadline, 10 * 1000, on_timer, d);
                 if (k < 0) {
                         log_msg("cannot arm the debounce timer: %s; revalidating now", strerror(-k));
                         d->pending = false;
@@ -569,10 +566,10 @@ static void schedule(struct daemon *d, const char *fmt, ...) {
                         d->n_pending = 0;
                         return;
                 }
-                (void) sd_event_source_set_description(d->timer, "debounce");
+                (void) sym_sd_event_source_set_description(d->timer, "debounce");
         } else {
-                (void) sd_event_source_set_time(d->timer, deadline);
-                (void) sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT);
+                (void) sym_sd_event_source_set_time(d->timer, deadline);
+                (void) sym_sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT);
         }
 }
 
@@ -635,7 +632,7 @@ static int on_inotify(sd_event_source *s, const struct inotify_event *ev, void *
                 schedule(d, "inotify queue overflow");
                 return 0;
         }
-        if (sd_event_source_get_description(s, &dir) < 0 || !dir)
+        if (sym_sd_event_source_get_description(s, &dir) < 0 || !dir)
                 return 0;
         for (size_t i = 0; i < ELEMENTSOF(watches); i++)
                 if (streq(watches[i].dir, dir))
@@ -658,25 +655,25 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 
         (void) s;
         if (si->ssi_signo == SIGHUP) {
-                (void) sd_notify(0, "RELOADING=1");
+                (void) sym_sd_notify(0, "RELOADING=1");
                 log_msg("SIGHUP: reloading the policy and revalidating");
                 load_policy(d);
                 d->pending = false;
                 d->n_pending = 0;
                 if (d->timer)
-                        (void) sd_event_source_set_enabled(d->timer, SD_EVENT_OFF);
+                        (void) sym_sd_event_source_set_enabled(d->timer, SD_EVENT_OFF);
                 revalidate_now(d, "SIGHUP", 1, true);
-                (void) sd_notify(0, "READY=1");
+                (void) sym_sd_notify(0, "READY=1");
                 return 0;
         }
-        (void) sd_notify(0, "STOPPING=1");
+        (void) sym_sd_notify(0, "STOPPING=1");
         log_msg("%s: exiting", si->ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
-        return sd_event_exit(d->event, 0);
+        return sym_sd_event_exit(d->event, 0);
 }
 
 static int add_source(struct daemon *d, sd_event_source *s) {
         if (d->n_sources >= ELEMENTSOF(d->sources)) {
-                sd_event_source_unref(s);
+                sym_sd_event_source_unref(s);
                 return -E2BIG;
         }
         d->sources[d->n_sources++] = s;
@@ -698,10 +695,10 @@ static int setup_uevents(struct daemon *d) {
                 return k;
         }
         d->uevent_fd = fd;
-        k = sd_event_add_io(d->event, &s, fd, EPOLLIN, on_uevent, d);
+        k = sym_sd_event_add_io(d->event, &s, fd, EPOLLIN, on_uevent, d);
         if (k < 0)
                 return k;
-        (void) sd_event_source_set_description(s, "kernel-uevents");
+        (void) sym_sd_event_source_set_description(s, "kernel-uevents");
         return add_source(d, s);
 }
 
@@ -726,10 +723,10 @@ static int setup_test_socket(struct daemon *d, const char *path) {
         }
         d->test_fd = fd;
         d->test_path = strdup(path);
-        k = sd_event_add_io(d->event, &s, fd, EPOLLIN, on_uevent, d);
+        k = sym_sd_event_add_io(d->event, &s, fd, EPOLLIN, on_uevent, d);
         if (k < 0)
                 return k;
-        (void) sd_event_source_set_description(s, "test-uevents");
+        (void) sym_sd_event_source_set_description(s, "test-uevents");
         return add_source(d, s);
 }
 
@@ -742,7 +739,7 @@ static int setup_inotify(struct daemon *d) {
                 fd = root_openat(&d->root, watches[i].dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (fd < 0)
                         continue;               /* absent on this distribution */
-                k = sd_event_add_inotify_fd(d->event, &s, fd,
+                k = sym_sd_event_add_inotify_fd(d->event, &s, fd,
                                             IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |
                                             IN_DELETE | IN_ONLYDIR, on_inotify, d);
                 close(fd);
@@ -750,7 +747,7 @@ static int setup_inotify(struct daemon *d) {
                         log_msg("cannot watch %s: %s", watches[i].dir, strerror(-k));
                         continue;
                 }
-                (void) sd_event_source_set_description(s, watches[i].dir);
+                (void) sym_sd_event_source_set_description(s, watches[i].dir);
                 k = add_source(d, s);
                 if (k < 0)
                         return k;
@@ -765,13 +762,13 @@ static int setup_signals(struct daemon *d) {
         sigemptyset(&mask);
         for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
                 sigaddset(&mask, sigs[i]);
-        /* sd_event_add_signal() needs the signals blocked (libsystemd 252 has no
+        /* sym_sd_event_add_signal() needs the signals blocked (libsystemd 252 has no
          * SD_EVENT_SIGNAL_PROCMASK yet). */
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return -errno;
         for (size_t i = 0; i < ELEMENTSOF(sigs); i++) {
                 sd_event_source *s = NULL;
-                int k = sd_event_add_signal(d->event, &s, sigs[i], on_signal, d);
+                int k = sym_sd_event_add_signal(d->event, &s, sigs[i], on_signal, d);
 
                 if (k < 0)
                         return k;
@@ -784,9 +781,9 @@ static int setup_signals(struct daemon *d) {
 
 static void daemon_done(struct daemon *d) {
         for (size_t i = 0; i < d->n_sources; i++)
-                sd_event_source_unref(d->sources[i]);
-        sd_event_source_unref(d->timer);
-        sd_event_unref(d->event);
+                sym_sd_event_source_unref(d->sources[i]);
+        sym_sd_event_source_unref(d->timer);
+        sym_sd_event_unref(d->event);
         if (d->uevent_fd >= 0)
                 close(d->uevent_fd);
         if (d->test_fd >= 0)
@@ -807,6 +804,12 @@ int daemon_run(const struct daemon_options *o) {
         const char *test_socket = getenv(DAEMON_EVENT_SOCKET_ENV);
         int k, r = EXIT_COULD_NOT_VALIDATE;
 
+        /* the event loop, sd_notify and the journal: libsystemd, loaded now (kdv/sd-dl.h) */
+        k = dlopen_libsystemd();
+        if (k < 0) {
+                log_msg("%s: the daemon needs it", dlopen_libsystemd_error());
+                return EXIT_COULD_NOT_VALIDATE;
+        }
         /* libkmod (and the libcrypto it links) in a child per validation: nothing of it stays
          * mapped in the long-running process (collect/modules.c). */
         collect_modules_isolate_libkmod(true);
@@ -820,12 +823,12 @@ int daemon_run(const struct daemon_options *o) {
         k = root_open(root, &d.root);
         if (k < 0) {
                 log_msg("cannot read root '%s': %s", root, strerror(-k));
-                (void) sd_notifyf(0, "STATUS=cannot read root '%s': %s\nERRNO=%d", root, strerror(-k), -k);
+                (void) sym_sd_notifyf(0, "STATUS=cannot read root '%s': %s\nERRNO=%d", root, strerror(-k), -k);
                 goto finish;
         }
         load_policy(&d);
 
-        k = sd_event_new(&d.event);
+        k = sym_sd_event_new(&d.event);
         if (k < 0) {
                 log_msg("cannot create the event loop: %s", strerror(-k));
                 goto finish;
@@ -862,8 +865,8 @@ int daemon_run(const struct daemon_options *o) {
                 log_msg("cannot drop capabilities: %s; continuing with the ones systemd granted", strerror(-k));
         run_job(&(struct job) { .d = &d, .start_finish = true });
 
-        (void) sd_notify(0, "READY=1");
-        k = sd_event_loop(d.event);
+        (void) sym_sd_notify(0, "READY=1");
+        k = sym_sd_event_loop(d.event);
         if (k < 0) {
                 log_msg("event loop failed: %s", strerror(-k));
                 goto finish;
@@ -882,16 +885,21 @@ int daemon_restart_unit(const char *unit) {
         sd_bus *bus = NULL;
         int k;
 
-        k = sd_bus_open_system(&bus);
+        k = dlopen_libsystemd();
+        if (k < 0) {
+                log_msg("cannot restart %s: %s", unit, dlopen_libsystemd_error());
+                return k;
+        }
+        k = sym_sd_bus_open_system(&bus);
         if (k < 0)
                 return k;
-        k = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+        k = sym_sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                "org.freedesktop.systemd1.Manager", "RestartUnit", &err, &reply,
                                "ss", unit, "replace");
         if (k < 0)
                 log_msg("cannot restart %s: %s", unit, err.message ? err.message : strerror(-k));
-        sd_bus_error_free(&err);
-        sd_bus_message_unref(reply);
-        sd_bus_flush_close_unref(bus);
+        sym_sd_bus_error_free(&err);
+        sym_sd_bus_message_unref(reply);
+        sym_sd_bus_flush_close_unref(bus);
         return k < 0 ? k : 0;
 }

@@ -5,10 +5,10 @@
  * printed (journal_format_findings, for tests and --dry-run) or sent (journal_log_findings). */
 #include <inttypes.h>
 #include <stdarg.h>
-#include <systemd/sd-journal.h>
 
 #include "kdv/act.h"
 #include "kdv/plan.h"
+#include "kdv/sd-dl.h"
 
 int journal_priority(enum severity s) {
         switch (s) {
@@ -261,11 +261,14 @@ int journal_log_findings(const struct findings *f, const struct snapshot *s, con
         struct journal_entries es = {};
         int k, r = 0;
 
+        k = dlopen_libsystemd();
+        if (k < 0)
+                return k;
         k = journal_build(f, s, p, &es);
         if (k < 0)
                 return k;
         for (size_t i = 0; i < es.n; i++) {
-                k = sd_journal_sendv(es.items[i].iov, (int) es.items[i].n);
+                k = sym_sd_journal_sendv(es.items[i].iov, (int) es.items[i].n);
                 if (k < 0 && r == 0)
                         r = k;
         }

@@ -14,13 +14,13 @@
  * file right after this hook. */
 #include <stdarg.h>
 #include <syslog.h>
-#include <systemd/sd-journal.h>
 
 #include "kdv/act.h"
 #include "kdv/cli.h"
 #include "kdv/policy.h"
 #include "kdv/rewrite.h"
 #include "kdv/root.h"
+#include "kdv/sd-dl.h"
 
 static void loud(int priority, const char *fmt, ...) _printf_(2, 3);
 static void loud(int priority, const char *fmt, ...) {
@@ -32,8 +32,8 @@ static void loud(int priority, const char *fmt, ...) {
                 m = NULL;
         va_end(ap);
         fprintf(stderr, "kdump-validate hook: %s\n", m ? m : fmt);
-        if (m)
-                (void) sd_journal_send("MESSAGE=kdump-validate hook: %s", m, "PRIORITY=%i", priority,
+        if (m && dlopen_libsystemd() >= 0)
+                (void) sym_sd_journal_send("MESSAGE=kdump-validate hook: %s", m, "PRIORITY=%i", priority,
                                        "SYSLOG_IDENTIFIER=%s", KDV_SYSLOG_IDENTIFIER, NULL);
         free(m);
 }
@@ -120,7 +120,8 @@ int cmd_hook(const struct cli_args *a) {
 
         k = journal_log_findings(&v.findings, v.snapshot, &v.plan);
         if (k < 0)
-                fprintf(stderr, "kdump-validate hook: could not log to the journal (%s)\n", strerror(-k));
+                fprintf(stderr, "kdump-validate hook: could not log to the journal (%s)\n",
+                        k == -ELIBACC && dlopen_libsystemd_error() ? dlopen_libsystemd_error() : strerror(-k));
         summary(&v.findings);
 
         if (!policy_ok) {

@@ -12,6 +12,17 @@ expect_exit 64 "unknown command is a usage error" -- "$KDV_BIN" frobnicate
 expect_exit 64 "unknown option is a usage error" -- "$KDV_BIN" check --frobnicate
 expect_exit 3 "missing root cannot be validated" -- check --root /nonexistent/kdv
 
+# ---- `check` never loads libsystemd (dlopen()ed by the commands that use it, kdv/sd-dl.h) ----
+# ld.so's own trace of every object it loads; libpci (linked) and libkmod (dlopen()ed) must show
+# (the incident root with Debian 6.1's module index, so that libkmod is used)
+LDT=$(mktemp -d /tmp/kdv-e2e-ldtrace.XXXXXX) || exit 1
+cp -a "$FIX/oracle/b-blk-enospc/root" "$LDT/root" && mkdir -p "$LDT/root/lib/modules" &&
+        cp -a "$FIX/pci/a-baseline/lib/modules/6.1.0-56-amd64" "$LDT/root/lib/modules/"
+LD_DEBUG=files "$KDV_BIN" check --root "$LDT/root" --json >/dev/null 2>"$LDT/trace"
+grep -q 'file=libpci.so.3' "$LDT/trace" && grep -q 'file=libkmod.so.2' "$LDT/trace" && ! grep -q 'libsystemd' "$LDT/trace"
+ok $? "check loads libpci and libkmod, never libsystemd (LD_DEBUG=files)"
+rm -rf "$LDT"
+
 # ---- healthy x86_64 server: Dell PowerEdge R7615, crashkernel=64G-:256M reserved and loaded ----
 expect_exit 0 "R7615: healthy (crashkernel part)" -- check --root "$R/r7615-healthy" --arch x86_64 --json
 json_has 'j["verdict"] == "ok"' "R7615: verdict ok"

@@ -101,6 +101,10 @@ WAIT=15
 # ---- command line ----
 expect_exit 64 "daemon rejects --output" -- "$KDV_BIN" daemon --output "$T/x" --root "$T/root"
 expect_exit 3 "daemon on a missing root: exit 3 at once" -- "$KDV_BIN" daemon --root "$T/nonexistent"
+expect_exit 3 "daemon without libsystemd: exit 3 at once" -- \
+        env KDV_TEST_LIBSYSTEMD_SONAME=libkdv-test-missing.so.0 "$KDV_BIN" daemon --root "$T/root"
+printf '%s\n' "$ERR" | grep -q "cannot load libkdv-test-missing.so.0: .*the daemon needs it"
+ok $? "daemon without libsystemd: names the library and why it is needed"
 
 # ---- start ----
 # One bad line in the policy: reported with file:line, the other keys still apply.

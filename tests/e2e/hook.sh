@@ -16,6 +16,13 @@ expect_exit 0 "mode=warn, kdump expected to fail: exit 0 (kdump starts)" -- "$KD
 printf '%s\n' "$ERR" | grep -q "vectors.dump-target-at-risk"; ok $? "warn: the finding is logged"
 expect_exit 2 "mode=refuse, kdump expected to fail: exit 2 (ExecStartPre fails, kdump does not start)" -- "$KDV_BIN" --root "$R" $DT $(pol refuse) hook
 printf '%s\n' "$ERR" | grep -q "mode=refuse"; ok $? "refuse: says why it stops kdump"
+# no libsystemd (a minimal system; libsystemd is dlopen()ed, kdv/sd-dl.h): the hook still
+# validates and decides, and says why the journal got nothing
+expect_exit 2 "mode=refuse without libsystemd: still exit 2 (the verdict does not need it)" -- \
+        env KDV_TEST_LIBSYSTEMD_SONAME=libkdv-test-missing.so.0 "$KDV_BIN" --root "$R" $DT $(pol refuse) hook
+printf '%s\n' "$ERR" | grep -q "could not log to the journal (cannot load libkdv-test-missing.so.0: "
+ok $? "without libsystemd: says the journal got nothing, naming the library"
+
 sums "$R" > "$T/after"; cmp -s "$T/before" "$T/after"; ok $? "warn and refuse wrote nothing"
 
 expect_exit 0 "mode=rewrite: exit 0" -- "$KDV_BIN" --root "$R" $DT $(pol rewrite) hook

@@ -76,3 +76,20 @@ static inline char *tap_slurp(const char *rel, size_t *len) {
                 *len = n;
         return buf;
 }
+
+/* Is a file whose name contains NAME mapped into this process? (/proc/self/maps, 6th field;
+ * when that cannot be read, true: "not mapped" assertions then fail rather than pass blindly) */
+static inline int tap_mapped(const char *name) {
+        FILE *f = fopen("/proc/self/maps", "re");
+        char line[4096];
+        int found = 0;
+
+        if (!f)
+                return 1;
+        while (!found && fgets(line, sizeof(line), f)) {
+                const char *slash = strrchr(line, '/');
+                found = slash && strstr(slash, name);
+        }
+        fclose(f);
+        return found;
+}

@@ -16,21 +16,6 @@
 #define KVER "6.1.0-56-amd64"
 #define MISSING_SONAME "libkmod-kdv-test-missing.so.2"
 
-/* Is a file whose name contains NAME mapped into this process? (/proc/self/maps, 6th field) */
-static bool mapped(const char *name) {
-        _cleanup_fclose_ FILE *f = fopen("/proc/self/maps", "re");
-        char line[4096];
-
-        if (!f)
-                return true;    /* cannot tell: make "not mapped" assertions fail */
-        while (fgets(line, sizeof(line), f)) {
-                const char *slash = strrchr(line, '/');
-                if (slash && strstr(slash, name))
-                        return true;
-        }
-        return false;
-}
-
 static char *slurp_abs(const char *path) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
         char *buf;
@@ -53,7 +38,7 @@ static void test_open_close(unsigned round) {
         bool all = true, virtio = false;
         int k;
 
-        ok(!mapped("libkmod.so"), "round %u: libkmod not mapped before kmod_dl_open", round);
+        ok(!tap_mapped("libkmod.so"), "round %u: libkmod not mapped before kmod_dl_open", round);
         k = kmod_dl_open(NULL, &dl, &err);
         is_int(k, 0, "kmod_dl_open(" KMOD_DL_SONAME ") succeeds");
         if (k < 0) {
@@ -65,8 +50,8 @@ static void test_open_close(unsigned round) {
         for (void (**p)(void) = (void (**)(void)) &dl->kmod_new; p <= (void (**)(void)) &dl->kmod_list_next; p++)
                 all = all && *p;
         ok(all, "round %u: all 11 functions resolved", round);
-        ok(mapped("libkmod.so"), "round %u: libkmod mapped while open", round);
-        printf("# libcrypto mapped while open: %s\n", mapped("libcrypto.so") ? "yes" : "no");
+        ok(tap_mapped("libkmod.so"), "round %u: libkmod mapped while open", round);
+        printf("# libcrypto mapped while open: %s\n", tap_mapped("libcrypto.so") ? "yes" : "no");
 
         /* The functions work: 1af4:1001 (legacy virtio-blk) -> virtio_pci, as `modprobe -R`. */
         dir = strdup(tap_path("fixtures/pci/a-baseline/lib/modules/" KVER));
@@ -85,10 +70,10 @@ static void test_open_close(unsigned round) {
                 dl->kmod_unref(ctx);
         }
         kmod_dl_close(dl);
-        ok(!mapped("libkmod.so"), "round %u: libkmod unmapped after kmod_dl_close", round);
+        ok(!tap_mapped("libkmod.so"), "round %u: libkmod unmapped after kmod_dl_close", round);
         /* OpenSSL 3 links libcrypto with -z nodelete: dlclose() cannot unmap it (why
          * collect_modules() dlopen()s libkmod in a child process instead). */
-        printf("# libcrypto still mapped after dlclose: %s\n", mapped("libcrypto.so") ? "yes (NODELETE)" : "no");
+        printf("# libcrypto still mapped after dlclose: %s\n", tap_mapped("libcrypto.so") ? "yes (NODELETE)" : "no");
 }
 
 static void test_failures(void) {
@@ -111,7 +96,7 @@ static void test_failures(void) {
         ok(err2 && strstr(err2, "libc.so.6 has no function kmod_new: ") && strstr(err2, "undefined symbol"),
            "missing symbol: message names the library, the function and dlerror()'s text");
         printf("# %s\n", strempty(err2));
-        ok(!mapped("libkmod.so"), "failures leave libkmod unmapped");
+        ok(!tap_mapped("libkmod.so"), "failures leave libkmod unmapped");
 }
 
 /* collect_modules() on the a-baseline root: the module set libkmod finds (from the child), then
@@ -151,8 +136,8 @@ static void test_collect(void) {
         ok(f && strv_length(f->modules) == 1 && streq(f->modules[0], "virtio_pci"), "00:02.0 -> virtio_pci");
         f = find_fn(&s, "0000:00:00.0");
         ok(f && f->modules && !f->modules[0], "00:00.0 host bridge: no module (empty list, not NULL)");
-        ok(!mapped("libkmod.so"), "libkmod never mapped in this process by collect_modules");
-        ok(!mapped("libcrypto.so"), "libcrypto never mapped in this process by collect_modules");
+        ok(!tap_mapped("libkmod.so"), "libkmod never mapped in this process by collect_modules");
+        ok(!tap_mapped("libcrypto.so"), "libcrypto never mapped in this process by collect_modules");
 
         fd = mkstemp(tmpl);
         saved = dup(STDERR_FILENO);
