@@ -208,6 +208,7 @@ struct modules_facts {
         enum fact_state state;          /* module directory of the capture kernel */
         char *dir;                      /* "lib/modules/<kver>" */
         char **builtin;                 /* modules.builtin names */
+        struct fact_error error;        /* why invalid: libkmod could not be loaded or failed */
 };
 
 /* ---- the whole snapshot ---- */

@@ -264,7 +264,7 @@ static void json_facts(struct jw *w, const struct snapshot *s) {
         jw_u64(w, "modules", strv_length(s->initramfs.modules));
         jw_object_end(w);
 
-        jw_fact(w, "modules", s->modules.state, NULL);
+        jw_fact(w, "modules", s->modules.state, &s->modules.error);
         jw_string(w, "dir", s->modules.dir);
         jw_object_end(w);
 

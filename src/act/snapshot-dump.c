@@ -54,6 +54,7 @@
  *   initramfs.error? ...
  *   initramfs.modules? NAME...              (absent: NULL list; present, no names: empty list)
  *   modules STATE DIR
+ *   modules.error? ...
  *   modules.builtin? NAME...
  *   end
  *
@@ -277,6 +278,7 @@ int snapshot_format(const struct snapshot *s, struct strbuf *b) {
         strbuf_printf(b, "modules %s", fact_state_to_string(s->modules.state));
         put_str(b, s->modules.dir);
         strbuf_append(b, "\n");
+        put_error(b, "modules.error", &s->modules.error);
         if (s->modules.builtin) {
                 strbuf_append(b, "modules.builtin");
                 for (char **m = s->modules.builtin; *m; m++)

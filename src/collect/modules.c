@@ -404,8 +404,8 @@ static int kmod_child_parse(const char *p, size_t len, struct snapshot *s, char 
         return -EBADMSG;                /* no end record: the child did not finish */
 }
 
-/* The module set unknown: FACT_INVALID, no partial lists. MESSAGE goes to stderr (the journal,
- * for the daemon): struct modules_facts has no error field for it. */
+/* The module set unknown: FACT_INVALID, no partial lists, MESSAGE in its error (the "modules"
+ * finding of every report, the journal for the daemon). */
 static void kmod_unknown(struct snapshot *s, const char *message) {
         struct modules_facts *m = &s->modules;
 
@@ -416,8 +416,8 @@ static void kmod_unknown(struct snapshot *s, const char *message) {
                 s->pci.functions[i].modules = NULL;
         }
         m->state = FACT_INVALID;
-        fprintf(stderr, "%s; the capture kernel's built-in drivers and module aliases (%s) are unknown\n",
-                message, m->dir);
+        fact_error_clear(&m->error);
+        fact_error_set(&m->error, m->dir, 0, "%s", message);
 }
 
 /* fork() with a pipe from the child to us: returns the pid (0 in the child) or -errno, and
@@ -1089,6 +1089,7 @@ int collect_modules_begin(const struct root *r, struct snapshot *s, struct modul
 
         free(s->modules.dir);
         strv_free(s->modules.builtin);
+        fact_error_clear(&s->modules.error);
         s->modules = (struct modules_facts) {};
         fact_error_clear(&s->initramfs.error);
         free(s->initramfs.path);

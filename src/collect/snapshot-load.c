@@ -36,7 +36,7 @@ enum key {
         K_PCI, K_PCI_ERROR, K_PCI_FUNCTION, K_FLAVOR, K_KDUMP_ENABLED,
         K_SYSCONFIG, K_SYSCONFIG_ERROR, K_SYSCONFIG_VAR, K_KDUMP_CONF, K_KDUMP_CONF_ERROR,
         K_KDUMP_CONF_DIRECTIVE, K_DUMP_TARGET, K_INITRAMFS, K_INITRAMFS_ERROR, K_INITRAMFS_MODULES,
-        K_MODULES, K_MODULES_BUILTIN, K_END,
+        K_MODULES, K_MODULES_ERROR, K_MODULES_BUILTIN, K_END,
         _K_MAX,
 };
 
@@ -82,6 +82,7 @@ static const struct {
         [K_INITRAMFS_ERROR]      = { "initramfs.error", OPTIONAL, 3 },
         [K_INITRAMFS_MODULES]    = { "initramfs.modules", OPTIONAL, -1 },
         [K_MODULES]              = { "modules", ONCE, 2 },
+        [K_MODULES_ERROR]        = { "modules.error", OPTIONAL, 3 },
         [K_MODULES_BUILTIN]      = { "modules.builtin", OPTIONAL, -1 },
         [K_END]                  = { "end", ONCE, 0 },
 };
@@ -872,6 +873,8 @@ static int record(struct loader *l, enum key key) {
         case K_MODULES:
                 k = get_state(l, 0, "state", &s->modules.state);
                 return k < 0 ? k : get_str(l, 1, true, "dir", &s->modules.dir);
+        case K_MODULES_ERROR:
+                return get_error(l, &s->modules.error);
         case K_MODULES_BUILTIN:
                 return rec_module_list(l, &s->modules.builtin);
         case K_END:
@@ -1024,8 +1027,10 @@ static int check_all(struct loader *l) {
         /* modules.c collect_initramfs(): ok = a path and a (possibly empty) module list */
         if (s->initramfs.state == FACT_OK ? !s->initramfs.modules || !s->initramfs.path : !!s->initramfs.modules)
                 return fail(l, "initramfs: a path and a module list (initramfs.modules) exactly when ok");
-        if (s->modules.state == FACT_INVALID)
-                return fail(l, "modules: the state is ok or missing");
+        /* modules.c: invalid when libkmod could not be loaded or failed, with why */
+        k = check_group(l, "modules", s->modules.state, &s->modules.error, false, false);
+        if (k < 0)
+                return k;
         if (s->modules.state != FACT_OK && s->modules.builtin)
                 return fail(l, "modules: builtin modules need state ok");
         return 0;

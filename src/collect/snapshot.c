@@ -45,6 +45,7 @@ void snapshot_clear(struct snapshot *s) {
         strv_free(s->initramfs.modules);
         free(s->modules.dir);
         strv_free(s->modules.builtin);
+        fact_error_clear(&s->modules.error);
         driver_table_free(s->driver_table);
         fact_error_clear(&s->driver_table_error);
         *s = (struct snapshot) {};

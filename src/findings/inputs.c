@@ -342,8 +342,14 @@ int findings_inputs(const struct snapshot *s, const struct plan *p, struct findi
                         return k;
         }
         if (s->modules.state == FACT_INVALID) {
-                const struct fact_error e = { .file = s->modules.dir, .message = (char *) "unreadable module index" };
-                k = add_invalid(f, "modules", &e, "Built-in drivers and module aliases are unknown.");
+                const struct fact_error generic = { .file = s->modules.dir, .message = (char *) "unreadable module index" };
+                /* modules.c kmod_unknown(): libkmod could not be loaded, or it failed (crashed) on
+                 * this module directory's index files */
+                k = add_invalid_sev(f, SEVERITY_UNKNOWN, "modules",
+                                    s->modules.error.message ? &s->modules.error : &generic,
+                                    "Built-in drivers and module aliases are unknown.",
+                                    "Install libkmod (Debian: libkmod2, Fedora/RHEL: kmod-libs) if it is missing; "
+                                    "if it is installed, regenerate the module index with `depmod -a <release>`.");
                 if (k < 0)
                         return k;
         }

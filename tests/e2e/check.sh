@@ -21,6 +21,13 @@ cp -a "$FIX/oracle/b-blk-enospc/root" "$LDT/root" && mkdir -p "$LDT/root/lib/mod
 LD_DEBUG=files "$KDV_BIN" check --root "$LDT/root" --json >/dev/null 2>"$LDT/trace"
 grep -q 'file=libpci.so.3' "$LDT/trace" && grep -q 'file=libkmod.so.2' "$LDT/trace" && ! grep -q 'libsystemd' "$LDT/trace"
 ok $? "check loads libpci and libkmod, never libsystemd (LD_DEBUG=files)"
+# without libkmod the module set is unknown, and the report says why (facts and a finding)
+expect_exit 2 "no libkmod: still a verdict" -- env KDV_TEST_LIBKMOD_SONAME=libkdv-test-missing.so.2 \
+        "$KDV_BIN" check --root "$LDT/root" --json
+json_has 'j["facts"]["modules"]["state"] == "invalid" and j["facts"]["modules"]["error"].startswith("lib/modules/6.1.0-56-amd64: cannot load libkdv-test-missing.so.2: ")' \
+        "no libkmod: facts.modules is invalid, its error names the library"
+json_has '[f for f in j["findings"] if "cannot load libkdv-test-missing.so.2" in json.dumps(f)]' \
+        "no libkmod: a finding carries the reason"
 rm -rf "$LDT"
 
 # ---- healthy x86_64 server: Dell PowerEdge R7615, crashkernel=64G-:256M reserved and loaded ----

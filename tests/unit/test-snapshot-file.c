@@ -256,6 +256,8 @@ static void malformed(void) {
             line_of(base, "pci.function 0000:00:02.0"), "expected vendor=");
         bad("PCI modules list with an empty name", replace_in("pci.function 0000:00:02.0", "modules=", "modules=a,,b"),
             line_of(base, "pci.function 0000:00:02.0"), "empty or missing name");
+        bad("modules invalid without error", edit("modules ", "modules invalid lib/modules/6.1.0-56-amd64\n"), l_end,
+            "modules: state invalid needs an error record");
         bad("bad state", edit("meminfo ", "meminfo fine 1024\n"), l_mem, "expected ok, missing or invalid");
         bad("invalid without error", edit("meminfo ", "meminfo invalid 0\n"), l_end,
             "meminfo: state invalid needs an error record");
@@ -410,6 +412,18 @@ int main(void) {
                                    "%s: the initramfs module list collected", name);
                         free(d);
                 }
+                /* libkmod missing: the module set is invalid, and why is a fact of the snapshot */
+                setenv("KDV_TEST_LIBKMOD_SONAME", "libkmod-kdv-test-missing.so.2", 1);
+                {
+                        char *d = round_trip(tmp, NULL, "x86_64", "modules, no libkmod");
+
+                        ok(d && strstr(d, "\nmodules invalid lib/modules/6.1.0-56-amd64\n") &&
+                           strstr(d, "\nmodules.error lib/modules/6.1.0-56-amd64 0 cannot%20load%20libkmod-kdv-test-missing.so.2:%20") &&
+                           !strstr(d, "\nmodules.builtin "),
+                           "no libkmod: modules invalid, modules.error says why, no built-in list");
+                        free(d);
+                }
+                unsetenv("KDV_TEST_LIBKMOD_SONAME");
                 snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
                 (void) system(cmd);
         }
