@@ -442,7 +442,12 @@ static pid_t fork_with_pipe(int pipefd[2]) {
 }
 
 /* DIR and FULL are the caller's (freed there); the child frees its copies before it exits. */
-static int kmod_in_child(const struct root *r, struct snapshot *s, char *dir, char *full, char *const *conf) {
+struct modules_job;
+static void modules_job_free_in_child(struct modules_job *job);
+
+/* JOB's dir, full path and modprobe.d list; the child frees its copy of JOB before it exits. */
+static int kmod_in_child(const struct root *r, struct snapshot *s, struct modules_job *job, char *dir,
+                         char *full, char *const *conf) {
         _cleanup_free_ char *buf = NULL, *error = NULL;
         size_t len = 0, size = 0;
         int pipefd[2], status, k = 0;
@@ -457,9 +462,8 @@ static int kmod_in_child(const struct root *r, struct snapshot *s, char *dir, ch
                 k = kmod_child(r, s, dir, full, conf, pipefd[1]);
                 /* The caller's blocks are the child's too: valgrind checks forked children
                  * (tests/fuzz/check-valgrind.sh) and, with the caller's frames never returning,
-                 * finds no pointer left to these two. */
-                free(dir);
-                free(full);
+                 * finds no pointer left to the job. */
+                modules_job_free_in_child(job);
                 _exit(k);
         }
         close(pipefd[1]);
@@ -796,15 +800,58 @@ static void initramfs_reader_done(struct initramfs_reader *rd) {
         *rd = (struct initramfs_reader) { .fd = -1, .out = -1 };
 }
 
+/* NAME on PATH as execvp() would find it (an empty element is the current directory; no PATH:
+ * confstr(_CS_PATH)), looked up here rather than in the child: the answer is ours to report, and
+ * a child that fails to exec would leave the job's memory to valgrind's leak check. Returns 0 with
+ * the path in *RET, -ENOENT, -EACCES (found, not executable) or -ENOMEM. */
+static int find_program(const char *name, char **ret) {
+        _cleanup_free_ char *dflt = NULL;
+        const char *path = getenv("PATH");
+        int k = -ENOENT;
+
+        if (!path) {
+                size_t n = confstr(_CS_PATH, NULL, 0);
+
+                dflt = n ? malloc(n) : NULL;
+                if (n && !dflt)
+                        return -ENOMEM;
+                if (dflt)
+                        confstr(_CS_PATH, dflt, n);
+                path = dflt ? dflt : "/bin:/usr/bin";
+        }
+        for (const char *p = path;; ) {
+                size_t l = strcspn(p, ":");
+                _cleanup_free_ char *f = NULL;
+                struct stat st;
+
+                if (asprintf(&f, "%.*s%s%s", (int) l, l ? p : ".", "/", name) < 0)
+                        return -ENOMEM;
+                if (stat(f, &st) == 0 && S_ISREG(st.st_mode)) {
+                        if (access(f, X_OK) == 0) {
+                                *ret = TAKE_PTR(f);
+                                return 0;
+                        }
+                        k = -EACCES;
+                }
+                if (!p[l])
+                        return k;
+                p += l + 1;
+        }
+}
+
 /* Start ARGV with stdin = FD (at its current offset) and stdout a pipe to us, without waiting
  * for it: it unpacks while the other collectors run. fork(), not posix_spawnp(): posix_spawn
  * suspends us until the child has reset every signal handler (~130 sigaction calls) and found
- * the program on PATH; fork returns at once, and this early our page tables are small. The
- * child's exit status says when exec failed: 127 not found, 126 not executable. */
+ * the program on PATH; fork returns at once, and this early our page tables are small. Returns
+ * 0, -ENOENT or -EACCES (ARGV[0] not found, not executable), or another -errno. */
 static int decompressor_spawn(int fd, const char *const *argv, pid_t *ret_pid, int *ret_out) {
-        int pipefd[2];
+        _cleanup_free_ char *program = NULL;
+        int pipefd[2], k;
         pid_t pid;
 
+        k = find_program(argv[0], &program);
+        if (k < 0)
+                return k;
         pid = fork_with_pipe(pipefd);
         if (pid < 0)
                 return pid;
@@ -823,8 +870,8 @@ static int decompressor_spawn(int fd, const char *const *argv, pid_t *ret_pid, i
                 sigemptyset(&none);
                 (void) sigprocmask(SIG_SETMASK, &none, NULL);
                 (void) signal(SIGPIPE, SIG_DFL);
-                execvp(argv[0], (char *const *) argv);
-                _exit(errno == ENOENT ? 127 : 126);
+                execv(program, (char *const *) argv);
+                _exit(126);     /* replaced or removed since find_program(): decompressor_finish() says so */
         }
         close(pipefd[1]);
         /* A bigger pipe lets a small initramfs unpack completely before we read (default 64 KiB;
@@ -838,6 +885,7 @@ static int decompressor_spawn(int fd, const char *const *argv, pid_t *ret_pid, i
 /* Parse the decompressor's output as cpio and reap it. */
 static int decompressor_finish(struct initramfs_reader *rd) {
         _cleanup_free_ struct stream *st = NULL;
+        unsigned trailers_before = rd->n_trailers;
         int status, k;
 
         st = calloc(1, sizeof(*st));
@@ -864,16 +912,9 @@ static int decompressor_finish(struct initramfs_reader *rd) {
         rd->pid = 0;
         if (k < 0)
                 return k;
-        if (WIFEXITED(status) && (WEXITSTATUS(status) == 127 || WEXITSTATUS(status) == 126)) {
-                snprintf(rd->why_buf, sizeof(rd->why_buf), WEXITSTATUS(status) == 127 ?
-                         "%s not found: cannot decompress the initramfs" :
-                         "%s cannot be executed: cannot decompress the initramfs", rd->argv[0]);
-                rd->why = rd->why_buf;
-                return -EBADMSG;
-        }
         /* gzip/zstd complain about padding after the compressed stream; a complete archive
-         * (trailer seen) is what counts. */
-        if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && rd->n_trailers == 0) {
+         * in what it unpacked (a trailer seen after the uncompressed part) is what counts. */
+        if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && rd->n_trailers == trailers_before) {
                 snprintf(rd->why_buf, sizeof(rd->why_buf), "%s failed to decompress the initramfs", rd->argv[0]);
                 rd->why = rd->why_buf;
                 return -EBADMSG;
@@ -923,7 +964,15 @@ static int initramfs_start(const struct root *r, const char *path, struct initra
         }
         if (lseek(rd->fd, (off_t) st->off, SEEK_SET) < 0)
                 return -errno;
-        return decompressor_spawn(rd->fd, rd->argv, &rd->pid, &rd->out);
+        k = decompressor_spawn(rd->fd, rd->argv, &rd->pid, &rd->out);
+        if (k == -ENOENT || k == -EACCES) {
+                snprintf(rd->why_buf, sizeof(rd->why_buf), k == -ENOENT ?
+                         "%s not found: cannot decompress the initramfs" :
+                         "%s cannot be executed: cannot decompress the initramfs", rd->argv[0]);
+                rd->why = rd->why_buf;
+                return -EBADMSG;
+        }
+        return k;
 }
 
 /* What initramfs_start() began, to its end: INI->modules, or -errno (INI->error may say why). */
@@ -1071,16 +1120,31 @@ static int kmod_locate(const struct root *r, struct snapshot *s, struct modules_
         return 0;
 }
 
-/* Reap what runs, and free. NULL is fine. */
-void modules_job_free(struct modules_job *job) {
-        if (!job)
-                return;
-        initramfs_reader_done(&job->initramfs);
+static void modules_job_free_strings(struct modules_job *job) {
         free(job->dir);
         free(job->full);
         for (size_t i = 0; i < job->nconf; i++)
                 free(job->conf[i]);
         free(job);
+}
+
+/* In the libkmod child: the decompressor is our parent's child, so only our copies of its fds
+ * are closed; it is neither killed nor waited for. */
+static void modules_job_free_in_child(struct modules_job *job) {
+        if (job->initramfs.out >= 0)
+                close(job->initramfs.out);
+        if (job->initramfs.fd >= 0)
+                close(job->initramfs.fd);
+        strv_free(job->initramfs.mods);
+        modules_job_free_strings(job);
+}
+
+/* Reap what runs, and free. NULL is fine. */
+void modules_job_free(struct modules_job *job) {
+        if (!job)
+                return;
+        initramfs_reader_done(&job->initramfs);
+        modules_job_free_strings(job);
 }
 
 int collect_modules_begin(const struct root *r, struct snapshot *s, struct modules_job **ret) {
@@ -1116,7 +1180,7 @@ int collect_modules_end(struct modules_job *job) {
         int k = 0;
 
         if (j->full)
-                k = kmod_isolated ? kmod_in_child(j->r, j->s, j->dir, j->full, j->conf)
+                k = kmod_isolated ? kmod_in_child(j->r, j->s, j, j->dir, j->full, j->conf)
                                   : kmod_in_process(j->r, j->s, j->dir, j->full, j->conf);
         if (k < 0)
                 return k;
