@@ -50,6 +50,23 @@ static int cmp_str(const void *a, const void *b) {
 static void strv_sort(char **l) {
         qsort(l, strv_length(l), sizeof(char *), cmp_str);
 }
+/* Sort L and drop repeated names: built-in and initramfs lists are sets, collected with
+ * repeats (one pass, then this), not checked name by name (quadratic in the list). */
+static void strv_sort_uniq(char **l) {
+        size_t n = strv_length(l), w = 0;
+
+        if (!l)                 /* before qsort(), whose argument glibc declares non-null */
+                return;
+        strv_sort(l);
+        for (size_t i = 0; i < n; i++) {
+                if (w > 0 && streq(l[w - 1], l[i])) {
+                        free(l[i]);
+                        continue;
+                }
+                l[w++] = l[i];
+        }
+        l[w] = NULL;
+}
 
 /* Plain-path resolution of FULL stays under the root's real path? libkmod opens plain paths,
  * so an absolute symlink in a captured tree (lib -> /usr/lib) would make it read host files. */
@@ -101,10 +118,11 @@ static int builtin_from_text(const struct root *r, const char *dir, char ***ret)
                 if (!*b)
                         continue;
                 normalize_module_name(b);
-                k = strv_add_unique(&l, &n, b);
+                k = strv_extend(&l, &n, b);
                 if (k < 0)
                         return k;
         }
+        strv_sort_uniq(l);
         if (!l) {               /* an empty list is a fact too */
                 l = calloc(1, sizeof(char *));
                 if (!l)
@@ -140,10 +158,11 @@ static int builtin_from_index(const struct kmod_dl *dl, struct kmod_ctx *ctx, ch
                 if (!*buf)
                         continue;
                 normalize_module_name(buf);
-                k = strv_add_unique(&l, &n, buf);
+                k = strv_extend(&l, &n, buf);
                 if (k < 0)
                         return k;
         }
+        strv_sort_uniq(l);
         if (!l) {
                 l = calloc(1, sizeof(char *));
                 if (!l)
@@ -735,7 +754,7 @@ static int cpio_parse(struct stream *st, char ***mods, size_t *n_mods, unsigned 
                         continue;
                 }
                 if ((mode & S_IFMT) == S_IFREG && is_module_path(name, base, sizeof(base))) {
-                        k = strv_add_unique(mods, n_mods, base);
+                        k = strv_extend(mods, n_mods, base);   /* repeats dropped at the end */
                         if (k < 0)
                                 return k;
                 }
@@ -1002,7 +1021,7 @@ static int initramfs_finish(const char *path, struct initramfs_facts *ini, struc
                 if (!rd->mods)
                         return -ENOMEM;
         }
-        strv_sort(rd->mods);
+        strv_sort_uniq(rd->mods);
         ini->modules = TAKE_PTR(rd->mods);
         return 0;
 }
