@@ -69,6 +69,21 @@ static const char *failure_text(const struct vectors_plan *v) {
                 "fails with -ENOSPC (error -28)";
 }
 
+/* The journal fields every vectors.* finding carries: the device it names (when there is one),
+ * what is left, the CPUs it was computed for and the fewest that fit (0: none within reach). */
+static void add_vector_fields(struct finding *x, const struct vector_device *dev, unsigned free_vectors,
+                              unsigned capture_cpus, unsigned min_cpus) {
+        if (dev) {
+                finding_add_field(x, "DEVICE", "%s", dev->slot);
+                finding_add_field(x, "DRIVER", "%s", strempty(dev->driver));
+                finding_add_field(x, "VECTORS_NEEDED", "%u", dev->wanted);
+        }
+        finding_add_field(x, "VECTORS_AVAILABLE", "%u", free_vectors);
+        finding_add_field(x, "CAPTURE_CPUS", "%u", capture_cpus);
+        if (min_cpus)
+                finding_add_field(x, "MIN_CPUS", "%u", min_cpus);
+}
+
 int findings_vectors(const struct snapshot *s, const struct plan *p, const struct findings_options *o,
                      struct findings *f) {
         const struct vectors_plan *v = &p->vectors;
@@ -106,13 +121,7 @@ int findings_vectors(const struct snapshot *s, const struct plan *p, const struc
                             v->capacity_per_cpu, v->demand + dump->wanted, v->capacity, failure_text(v),
                             v->upper_bound ? " (Upper bound: the kdump initramfs could not be read, drivers bound now were assumed.)" : ""),
                         remedy_text(s, p, true));
-                finding_add_field(x, "DEVICE", "%s", dump->slot);
-                finding_add_field(x, "DRIVER", "%s", strempty(dump->driver));
-                finding_add_field(x, "VECTORS_NEEDED", "%u", dump->wanted);
-                finding_add_field(x, "VECTORS_AVAILABLE", "%u", free_vectors);
-                finding_add_field(x, "CAPTURE_CPUS", "%u", v->capture_cpus);
-                if (v->min_cpus)
-                        finding_add_field(x, "MIN_CPUS", "%u", v->min_cpus);
+                add_vector_fields(x, dump, free_vectors, v->capture_cpus, v->min_cpus);
                 if (!x)
                         goto oom;
         }
@@ -134,15 +143,7 @@ int findings_vectors(const struct snapshot *s, const struct plan *p, const struc
                                              "these may be the disk or NIC the dump needs." : "",
                             v->upper_bound ? " (Upper bound: drivers bound now, not the kdump initramfs.)" : ""),
                         remedy_text(s, p, false));
-                if (first) {
-                        finding_add_field(x, "DEVICE", "%s", first->slot);
-                        finding_add_field(x, "DRIVER", "%s", strempty(first->driver));
-                        finding_add_field(x, "VECTORS_NEEDED", "%u", first->wanted);
-                }
-                finding_add_field(x, "VECTORS_AVAILABLE", "%u", free_vectors);
-                finding_add_field(x, "CAPTURE_CPUS", "%u", v->capture_cpus);
-                if (v->min_cpus)
-                        finding_add_field(x, "MIN_CPUS", "%u", v->min_cpus);
+                add_vector_fields(x, first, free_vectors, v->capture_cpus, v->min_cpus);
                 if (!x)
                         goto oom;
         }
@@ -159,15 +160,7 @@ int findings_vectors(const struct snapshot *s, const struct plan *p, const struc
                             "a probe %s.",
                             free_vectors, v->capacity, margin, failure_text(v)),
                         remedy_text(s, p, true));
-                if (dump) {
-                        finding_add_field(x, "DEVICE", "%s", dump->slot);
-                        finding_add_field(x, "DRIVER", "%s", strempty(dump->driver));
-                        finding_add_field(x, "VECTORS_NEEDED", "%u", dump->wanted);
-                }
-                finding_add_field(x, "VECTORS_AVAILABLE", "%u", free_vectors);
-                finding_add_field(x, "CAPTURE_CPUS", "%u", v->capture_cpus);
-                if (v->min_cpus_any_order)
-                        finding_add_field(x, "MIN_CPUS", "%u", v->min_cpus_any_order);
+                add_vector_fields(x, dump, free_vectors, v->capture_cpus, v->min_cpus_any_order);
                 if (!x)
                         goto oom;
         }
