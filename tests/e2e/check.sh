@@ -77,6 +77,8 @@ json_has 'j["crashkernel"]["reserved"] == 256*2**20' "Debian: 256 MiB reserved"
 expect_exit 2 "incident: the dump disk is at risk at nr_cpus=1" -- check --root "$FIX/oracle/b-blk-enospc/root" --json
 json_has '[f for f in j["findings"] if f["id"] == "vectors.dump-target-at-risk" and f["subject"].startswith("0000:00:07.0")]' "incident: virtio_blk on 0000:00:07.0 named"
 json_has 'j["vectors"]["min_cpus"] == 2 and j["vectors"]["capture_cpus"] == 1' "incident: min_cpus 2"
+json_has '[f for f in j["findings"] if f["id"] == "vectors.dump-target-at-risk" and f["fields"] == {"DEVICE": "0000:00:07.0", "DRIVER": "virtio_blk", "VECTORS_NEEDED": "2", "VECTORS_AVAILABLE": "0", "CAPTURE_CPUS": "1", "MIN_CPUS": "2"}]' \
+        "incident: the finding's journal fields (device, driver, vectors needed and left, CPUs now and needed)"
 json_has '[f for f in j["findings"] if f["id"] == "vectors.dump-target-at-risk" and "nr_cpus=2" in f["remedy"] and "fits" in f["remedy"]]' "incident: the remedy prices 2 CPUs against the 256 MiB reservation"
 
 # ---- init arguments after "--" on /proc/cmdline swallow what kdump appends ----
