@@ -215,7 +215,10 @@ python3 "$T/send.py" "$T/events.sock" 20x50@0.45 change /devices/pci0000:00/0000
 sleep 0.5; rss2=$(rss_kb $DPID)
 runs=$(( $(count "$T/daemon.err" 'revalidated') - n ))
 echo "# VmRSS: ${rss0} kB before 1,000 events, ${rss1} kB after +20 revalidations, ${rss2} kB after +20 more ($runs revalidations, 3,000 events)"
-[ $((rss2 - rss1)) -le 256 ]; ok $? "RSS stable over the last 20 revalidations (+$((rss2 - rss1)) kB, limit 256 kB)"
+# against the highest earlier sample: RSS dips too (an ASan run measured 15,220 -> 14,952 ->
+# 15,224 kB), and a dip is not a leak; a leak per revalidation lifts the last sample above both
+peak=$rss0; [ "$rss1" -gt "$peak" ] && peak=$rss1
+[ $((rss2 - peak)) -le 256 ]; ok $? "RSS stable over the last 20 revalidations (+$((rss2 - peak)) kB over the highest before, limit 256 kB)"
 [ $((rss2 - rss0)) -le 2048 ]; ok $? "RSS growth over 3,000 events ≤ 2 MiB (+$((rss2 - rss0)) kB)"
 t0=$(cpu_ticks $DPID); sleep 2; t1=$(cpu_ticks $DPID)
 [ "$t0" = "$t1" ]; ok $? "idle again after the burst: 0 CPU ticks over 2 s"
