@@ -4,9 +4,9 @@
  * Only the daemon (event loop, sd_notify, D-Bus), the journal output and the kdump hook use
  * libsystemd; `check`, `apply` and the dry runs never do. Linked, it and the libraries it pulls
  * in (libgcrypt, libgpg-error, liblzma, libzstd, liblz4) cost every process their loading and
- * relocation, and made libkmod's dlopen() slower by widening the symbol search: measured on the
- * small real dump, `check` took 1.0 ms (13 %) longer linked than with libsystemd absent
- * (tests/bench/README-bench.md). systemd itself loads its optional libraries this way
+ * relocation, and made libkmod's dlopen() slower by widening the symbol search (a one-off
+ * profile, interleaved runs of the two builds, is in tests/bench/README-bench.md; what `make
+ * bench` prints is the claim). systemd itself loads its optional libraries this way
  * (src/shared/dlfcn-util.c, dlopen_many_sym_or_warn(); the sym_ prefix is its convention).
  *
  * Call dlopen_libsystemd() first; on success every sym_ pointer below is set, for the rest of

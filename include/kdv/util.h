@@ -64,6 +64,8 @@ int parse_int(const char *s, int *ret);
 /* Read everything from FD (at most MAX bytes: -EFBIG beyond) into a NUL-terminated buffer.
  * A NUL byte inside is -EBADMSG: every file we read is text. */
 int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
+/* The same for data that may hold NUL bytes (records a child sends back, NUL-separated). */
+int read_full_fd_binary(int fd, size_t max, char **ret, size_t *ret_len);
 
 /* Human-readable size ("256M", "1.5G") for messages; buffer of at least 32 bytes. */
 const char *format_size(uint64_t bytes, char buf[static 32]);

@@ -94,6 +94,57 @@ static void kmod_quiet_log(void *data, int priority, const char *file, int line,
         (void) data; (void) priority; (void) file; (void) line; (void) fn; (void) format; (void) args;
 }
 
+/* ---- one collection: collect_modules_begin() .. collect_modules_end() ---- */
+
+/* An initramfs being read: the uncompressed cpio at its start is parsed by initramfs_start(),
+ * which then starts the decompressor for the rest; initramfs_finish() parses its output. */
+struct initramfs_reader {
+        int fd;                         /* the image */
+        char **mods;
+        size_t n_mods;
+        unsigned n_trailers;
+        const char *why;
+        char why_buf[256];
+        const char *const *argv;        /* the decompressor, when one runs */
+        pid_t pid;
+        int out;                        /* its stdout */
+        int k;                          /* what initramfs_start() found */
+};
+
+/* One collection of the module facts. _begin() starts the initramfs decompressor, a separate
+ * process that unpacks while the PCI facts are collected (gzip's start alone is ~1 ms of wall
+ * time). Threads were tried for libkmod's dlopen() and made both slower on a 2-CPU VM (its
+ * mprotect()s shoot down the other CPU's TLB); libkmod forked early into a child that is sent
+ * the modaliases later saved nothing measurable either (issue 6). */
+struct modules_job {
+        const struct root *r;
+        struct snapshot *s;
+        char *dir, *full;               /* the module directory, relative and full; NULL: none */
+        char *conf[6];                  /* modprobe.d directories inside the root, NULL-terminated */
+        size_t nconf;
+        struct initramfs_reader initramfs;
+};
+
+/* The job's memory, not its processes. */
+static void modules_job_free_memory(struct modules_job *job) {
+        free(job->dir);
+        free(job->full);
+        for (size_t i = 0; i < job->nconf; i++)
+                free(job->conf[i]);
+        free(job);
+}
+
+/* In the libkmod child: the decompressor is our parent's child, so only our copies of its fds
+ * are closed; it is neither killed nor waited for. */
+static void modules_job_free_in_child(struct modules_job *job) {
+        if (job->initramfs.out >= 0)
+                close(job->initramfs.out);
+        if (job->initramfs.fd >= 0)
+                close(job->initramfs.fd);
+        strv_free(job->initramfs.mods);
+        modules_job_free_memory(job);
+}
+
 /* ---- libkmod ---- */
 
 static int builtin_from_text(const struct root *r, const char *dir, char ***ret) {
@@ -460,17 +511,12 @@ static pid_t fork_with_pipe(int pipefd[2]) {
         return pid;
 }
 
-/* DIR and FULL are the caller's (freed there); the child frees its copies before it exits. */
-struct modules_job;
-static void modules_job_free_in_child(struct modules_job *job);
-
-/* JOB's dir, full path and modprobe.d list; the child frees its copy of JOB before it exits. */
-static int kmod_in_child(const struct root *r, struct snapshot *s, struct modules_job *job, char *dir,
-                         char *full, char *const *conf) {
+/* libkmod on JOB's module directory in a child; the child frees its copy of JOB before it exits. */
+static int kmod_in_child(struct modules_job *job) {
         _cleanup_free_ char *buf = NULL, *error = NULL;
-        size_t len = 0, size = 0;
-        int pipefd[2], status, k = 0;
-        bool too_big = false;
+        struct snapshot *s = job->s;
+        size_t len = 0;
+        int pipefd[2], status, k;
         pid_t pid;
 
         pid = fork_with_pipe(pipefd);
@@ -478,7 +524,7 @@ static int kmod_in_child(const struct root *r, struct snapshot *s, struct module
                 return pid;
         if (pid == 0) {
                 close(pipefd[0]);
-                k = kmod_child(r, s, dir, full, conf, pipefd[1]);
+                k = kmod_child(job->r, s, job->dir, job->full, job->conf, pipefd[1]);
                 /* The caller's blocks are the child's too: valgrind checks forked children
                  * (tests/fuzz/check-valgrind.sh) and, with the caller's frames never returning,
                  * finds no pointer left to the job. */
@@ -487,48 +533,20 @@ static int kmod_in_child(const struct root *r, struct snapshot *s, struct module
         }
         close(pipefd[1]);
 
-        for (;;) {
-                ssize_t n;
-
-                if (len == size) {
-                        char *p;
-
-                        if (size >= KMOD_CHILD_MAX_OUTPUT) {
-                                too_big = true;
-                                break;
-                        }
-                        size = size ? size * 2 : 16384;
-                        p = realloc(buf, size);
-                        if (!p) {
-                                k = -ENOMEM;
-                                break;
-                        }
-                        buf = p;
-                }
-                n = read(pipefd[0], buf + len, size - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        k = -errno;
-                        break;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-        }
+        /* records are NUL-separated: read_full_fd_binary(), not read_full_fd() */
+        k = read_full_fd_binary(pipefd[0], KMOD_CHILD_MAX_OUTPUT, &buf, &len);
         close(pipefd[0]);
-        if (k < 0 || too_big)
+        if (k < 0)
                 kill(pid, SIGKILL);
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
-                        return k < 0 ? k : -errno;
-        if (k < 0)
-                return k;
-
-        if (too_big) {
+                        return k < 0 && k != -EFBIG ? k : -errno;
+        if (k == -EFBIG) {
                 kmod_unknown(s, "libkmod: more than 64 MiB of module names, not read");
                 return 0;
         }
+        if (k < 0)
+                return k;
         if (WIFSIGNALED(status)) {
                 char msg[128];
 
@@ -552,12 +570,13 @@ static int kmod_in_child(const struct root *r, struct snapshot *s, struct module
 }
 
 /* The same work and the same records as the child, in this process. */
-static int kmod_in_process(const struct root *r, struct snapshot *s, char *dir, char *full, char *const *conf) {
+static int kmod_in_process(struct modules_job *job) {
         _cleanup_free_ char *error = NULL;
+        struct snapshot *s = job->s;
         struct outbuf o = {};
         int k;
 
-        k = kmod_child_run(r, s, dir, full, conf, &o);
+        k = kmod_child_run(job->r, s, job->dir, job->full, job->conf, &o);
         out_rec(&o, '.', "");
         if (k >= 0 && o.oom)
                 k = -ENOMEM;
@@ -789,21 +808,6 @@ static const char *const *decompressor_for(const unsigned char *m, size_t n) {
                 return lzma;
         return NULL;
 }
-
-/* An initramfs being read: the uncompressed cpio at its start is parsed by initramfs_start(),
- * which then starts the decompressor for the rest; initramfs_finish() parses its output. */
-struct initramfs_reader {
-        int fd;                         /* the image */
-        char **mods;
-        size_t n_mods;
-        unsigned n_trailers;
-        const char *why;
-        char why_buf[256];
-        const char *const *argv;        /* the decompressor, when one runs */
-        pid_t pid;
-        int out;                        /* its stdout */
-        int k;                          /* what initramfs_start() found */
-};
 
 static void initramfs_reader_done(struct initramfs_reader *rd) {
         if (rd->out >= 0)
@@ -1083,21 +1087,7 @@ static int collect_initramfs_finish(struct snapshot *s, struct initramfs_reader 
         return 0;
 }
 
-/* ---- the collection: collect_modules_begin() .. collect_modules_end() ---- */
-
-/* One collection of the module facts. _begin() starts the initramfs decompressor, a separate
- * process that unpacks while the PCI facts are collected (gzip's start alone is ~1 ms of wall
- * time). Threads were tried for libkmod's dlopen() and made both slower on a 2-CPU VM (its
- * mprotect()s shoot down the other CPU's TLB); libkmod forked early into a child that is sent
- * the modaliases later saved nothing measurable either (issue 6). */
-struct modules_job {
-        const struct root *r;
-        struct snapshot *s;
-        char *dir, *full;               /* the module directory, relative and full; NULL: none */
-        char *conf[6];                  /* modprobe.d directories inside the root, NULL-terminated */
-        size_t nconf;
-        struct initramfs_reader initramfs;
-};
+/* ---- the collection ---- */
 
 /* The module directory of the kernel release, and the modprobe.d directories, into JOB (and
  * S->modules.dir). Returns 0 or -ENOMEM. */
@@ -1139,31 +1129,12 @@ static int kmod_locate(const struct root *r, struct snapshot *s, struct modules_
         return 0;
 }
 
-static void modules_job_free_strings(struct modules_job *job) {
-        free(job->dir);
-        free(job->full);
-        for (size_t i = 0; i < job->nconf; i++)
-                free(job->conf[i]);
-        free(job);
-}
-
-/* In the libkmod child: the decompressor is our parent's child, so only our copies of its fds
- * are closed; it is neither killed nor waited for. */
-static void modules_job_free_in_child(struct modules_job *job) {
-        if (job->initramfs.out >= 0)
-                close(job->initramfs.out);
-        if (job->initramfs.fd >= 0)
-                close(job->initramfs.fd);
-        strv_free(job->initramfs.mods);
-        modules_job_free_strings(job);
-}
-
 /* Reap what runs, and free. NULL is fine. */
 void modules_job_free(struct modules_job *job) {
         if (!job)
                 return;
         initramfs_reader_done(&job->initramfs);
-        modules_job_free_strings(job);
+        modules_job_free_memory(job);
 }
 
 int collect_modules_begin(const struct root *r, struct snapshot *s, struct modules_job **ret) {
@@ -1199,8 +1170,7 @@ int collect_modules_end(struct modules_job *job) {
         int k = 0;
 
         if (j->full)
-                k = kmod_isolated ? kmod_in_child(j->r, j->s, j, j->dir, j->full, j->conf)
-                                  : kmod_in_process(j->r, j->s, j->dir, j->full, j->conf);
+                k = kmod_isolated ? kmod_in_child(j) : kmod_in_process(j);
         if (k < 0)
                 return k;
         return collect_initramfs_finish(j->s, &j->initramfs);

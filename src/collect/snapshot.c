@@ -104,7 +104,7 @@ int snapshot_collect(const struct collect_options *opts, struct snapshot **ret) 
 
         k = collect_proc(&r, s);
         if (k >= 0)
-                k = collect_modules_begin(&r, s, &modules);     /* libkmod and the initramfs, meanwhile */
+                k = collect_modules_begin(&r, s, &modules);     /* the initramfs unpacks meanwhile */
         if (k >= 0)
                 k = collect_pci(&r, opts->pci_dump, s);
         if (k >= 0)

@@ -201,7 +201,7 @@ int kernel_version_parse(const char *release, unsigned *major, unsigned *minor, 
         return 0;
 }
 
-int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len) {
+static int read_fd(int fd, size_t max, bool allow_nul, char **ret, size_t *ret_len) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, cap = 0;
 
@@ -235,9 +235,17 @@ int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len) {
         if (!buf && !(buf = calloc(1, 1)))
                 return -ENOMEM;
         buf[len] = 0;
-        if (memchr(buf, 0, len))
+        if (!allow_nul && memchr(buf, 0, len))
                 return -EBADMSG;
         *ret = TAKE_PTR(buf);
         *ret_len = len;
         return 0;
+}
+
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len) {
+        return read_fd(fd, max, false, ret, ret_len);
+}
+
+int read_full_fd_binary(int fd, size_t max, char **ret, size_t *ret_len) {
+        return read_fd(fd, max, true, ret, ret_len);
 }

@@ -5,7 +5,6 @@
  * tests/fixtures/pci/PROVENANCE.md). kmod_dl_open/close twice leaves libkmod unmapped, the
  * functions really work, and a missing library or symbol is a clear error, not a crash. */
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kdv/collect.h"
@@ -186,40 +185,14 @@ static void test_collect(void) {
 /* The built-in list: modules.builtin (the text kbuild writes) when it is there, libkmod's index
  * (kmod_dump_index) when it is not; an empty text is an empty list, not an unknown one. Both
  * ways, in the child and in this process, give the same 186 names. */
-static int copy_file(const char *from, const char *to) {
-        _cleanup_fclose_ FILE *in = fopen(from, "re"), *out = fopen(to, "we");
-        char buf[65536];
-        size_t n;
-
-        if (!in || !out)
-                return -1;
-        while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-                if (fwrite(buf, 1, n, out) != n)
-                        return -1;
-        return ferror(in) ? -1 : 0;
-}
-
 static void test_builtin_sources(void) {
-        static const char *const files[] = { "modules.alias.bin", "modules.builtin.bin",
-                                             "modules.builtin.alias.bin" };
-        char tmp[] = "/tmp/test-kmod-builtin.XXXXXX", path[512];
-        const char *src = tap_path("fixtures/pci/a-baseline/lib/modules/" KVER);
-        _cleanup_free_ char *srcdir = strdup(src);
+        char tmp[] = "/tmp/test-kmod-builtin.XXXXXX", path[512], cmd[4096];
         bool made = mkdtemp(tmp) != NULL;
 
-        snprintf(path, sizeof(path), "%s/lib", tmp);
-        made = made && mkdir(path, 0755) == 0;
-        snprintf(path, sizeof(path), "%s/lib/modules", tmp);
-        made = made && mkdir(path, 0755) == 0;
-        snprintf(path, sizeof(path), "%s/lib/modules/" KVER, tmp);
-        made = made && mkdir(path, 0755) == 0;
-        for (size_t i = 0; made && i < ELEMENTSOF(files); i++) {
-                char from[512], to[512];
-
-                snprintf(from, sizeof(from), "%s/%s", srcdir, files[i]);
-                snprintf(to, sizeof(to), "%s/lib/modules/" KVER "/%s", tmp, files[i]);
-                made = copy_file(from, to) == 0;
-        }
+        snprintf(cmd, sizeof(cmd), "mkdir -p '%s/lib/modules' && cp -a '%s' '%s/lib/modules/' && "
+                 "rm '%s/lib/modules/" KVER "/modules.builtin'",
+                 tmp, tap_path("fixtures/pci/a-baseline/lib/modules/" KVER), tmp, tmp);
+        made = made && system(cmd) == 0;
         ok(made, "module dir without modules.builtin made in %s", tmp);
 
         for (unsigned isolated = 0; made && isolated < 2; isolated++) {
@@ -265,17 +238,8 @@ static void test_builtin_sources(void) {
         }
         collect_modules_isolate_libkmod(false);
 
-        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                snprintf(path, sizeof(path), "%s/lib/modules/" KVER "/%s", tmp, files[i]);
-                unlink(path);
-        }
-        snprintf(path, sizeof(path), "%s/lib/modules/" KVER, tmp);
-        rmdir(path);
-        snprintf(path, sizeof(path), "%s/lib/modules", tmp);
-        rmdir(path);
-        snprintf(path, sizeof(path), "%s/lib", tmp);
-        rmdir(path);
-        rmdir(tmp);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+        (void) !system(cmd);
 }
 
 int main(void) {
